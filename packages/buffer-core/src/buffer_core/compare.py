@@ -1,0 +1,77 @@
+"""What ``NDBuffer.all_equal`` compares, decided once for every implementation.
+
+Implementations differ in how they walk their memory (host chunks, a device
+reduction) but must agree on what equality means. :func:`plan_all_equal`
+turns the caller's ``other`` into a :class:`ComparisonPlan`; the
+implementation then checks every element against the plan.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal, NamedTuple
+
+import numpy as np
+
+__all__ = ["ComparisonPlan", "plan_all_equal", "unsigned_view_dtype"]
+
+# Kinds for which NaN has no meaning in comparisons: strings, bytes, void and objects.
+_NO_NAN_KINDS = frozenset("USTOV")
+
+
+class ComparisonPlan(NamedTuple):
+    """How to decide ``all_equal`` for one buffer dtype and one ``other``.
+
+    Attributes
+    ----------
+    mode
+        ``"bitwise"``: every element's bit pattern equals ``target``'s (the
+        buffer's dtype, reinterpreted with :func:`unsigned_view_dtype`).
+        ``"nan"``: every element is NaN (or NaT).
+        ``"equal"``: every element ``== target``, ``target`` being a 0-d array.
+        ``"array"``: ``other`` is an array; compare the broadcast arrays whole.
+    target
+        The value each element is compared with, as a NumPy array.
+    equal_nan
+        For ``"array"`` mode: whether NaNs in the same places count as equal.
+    """
+
+    mode: Literal["bitwise", "nan", "equal", "array"]
+    target: np.ndarray[Any, Any]
+    equal_nan: bool
+
+
+def unsigned_view_dtype(dtype: np.dtype[Any]) -> np.dtype[Any]:
+    """An unsigned integer dtype of the same width (or raw void) to compare bits with."""
+    widths = {1: "u1", 2: "u2", 4: "u4", 8: "u8"}
+    return np.dtype(widths.get(dtype.itemsize, f"V{dtype.itemsize}"))
+
+
+def plan_all_equal(dtype: np.dtype[Any], other: Any, equal_nan: bool) -> ComparisonPlan:
+    """Decide how elements of ``dtype`` are compared with ``other``.
+
+    ``other`` must not be ``None`` (which never equals anything); the caller
+    returns ``False`` for it before planning.
+    """
+    target = np.asarray(other)
+    nan_aware = dtype.kind not in _NO_NAN_KINDS
+    if target.ndim > 0:
+        return ComparisonPlan("array", target, equal_nan and nan_aware)
+    if target.dtype.kind == "f" and nan_aware and target == 0:
+        # A float zero fill value is compared bit for bit, so that a chunk of
+        # -0.0 is not mistaken for one of 0.0 (and vice versa).
+        try:
+            converted = np.asarray(other, dtype=dtype)
+        except (TypeError, ValueError):
+            converted = None
+        if converted is not None:
+            return ComparisonPlan("bitwise", converted.view(unsigned_view_dtype(dtype)), False)
+    if equal_nan and nan_aware and _is_nan(target):
+        return ComparisonPlan("nan", target, True)
+    return ComparisonPlan("equal", target, False)
+
+
+def _is_nan(value: np.ndarray[Any, Any]) -> bool:
+    try:
+        return bool(np.isnan(value))
+    except TypeError:  # no NaN for this kind of value (integers as objects, strings)
+        return False

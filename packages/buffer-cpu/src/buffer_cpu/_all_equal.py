@@ -1,0 +1,128 @@
+"""``all_equal`` on host memory without touching more than it must.
+
+The common question, "is this chunk all fill value?", has two usual answers:
+yes (a uniform chunk: every element must be read, once) or no, and usually
+early. So the buffer is walked in slices that start small, so that a
+difference near the front costs almost nothing, and double up to a
+cache-sized cap, so that a uniform buffer costs one pass over memory with a
+few dozen NumPy calls. Temporaries are at most one slice long and are reused.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from buffer_core.compare import ComparisonPlan, plan_all_equal
+
+__all__ = ["all_equal"]
+
+# Slices start at a page of data and double up to a size that stays in the
+# L2 cache together with its boolean temporary.
+_FIRST_SLICE_BYTES = 1 << 12
+_MAX_SLICE_BYTES = 1 << 20
+_NUMERIC_KINDS = frozenset("biufcmM")
+
+
+def all_equal(data: npt.NDArray[Any], other: Any, equal_nan: bool) -> bool:
+    """Whether every element of ``data`` equals ``other``; see ``NDBuffer.all_equal``."""
+    if other is None:
+        return False
+    plan = plan_all_equal(data.dtype, other, equal_nan)
+    if plan.mode == "array":
+        return _all_equal_array(data, plan)
+    if data.size == 0:
+        return True
+    values = _flat_view(data)
+    target = plan.target
+    if plan.mode == "bitwise":
+        values, target = _as_unsigned_words(values.view(target.dtype), target)
+    check = _slice_check(plan.mode, values, target)
+    return all(check(part) for part in _slices(values))
+
+
+def _all_equal_array(data: npt.NDArray[Any], plan: ComparisonPlan) -> bool:
+    try:
+        left, right = np.broadcast_arrays(data, plan.target)
+    except ValueError:
+        raise ValueError(
+            f"other: an array of shape {plan.target.shape} does not broadcast "
+            f"against the buffer's shape {data.shape}"
+        ) from None
+    return bool(np.array_equal(left, right, equal_nan=plan.equal_nan))
+
+
+def _flat_view(data: npt.NDArray[Any]) -> npt.NDArray[Any]:
+    """A 1-d view of contiguous data (any order); the array itself otherwise."""
+    if data.ndim == 1:
+        return data
+    if data.flags.c_contiguous:
+        return data.reshape(-1)
+    if data.flags.f_contiguous:
+        return data.reshape(-1, order="F")
+    return data
+
+
+def _as_unsigned_words(
+    values: npt.NDArray[Any], target: npt.NDArray[Any]
+) -> tuple[npt.NDArray[Any], npt.NDArray[Any]]:
+    """Reinterpret wide elements (complex128, longdouble) of contiguous data as 8-byte words.
+
+    NumPy has vectorized loops for integer comparison but only a slow generic
+    one for void, so a 16-byte element is compared as two 64-bit words.
+    """
+    if values.dtype.kind != "V" or values.dtype.itemsize % 8 or values.ndim != 1:
+        return values, target
+    if not values.flags.c_contiguous:
+        return values, target
+    words = values.dtype.itemsize // 8
+    return values.view("u8").reshape(-1, words), target.reshape(()).view("u8")
+
+
+def _slice_check(mode: str, values: npt.NDArray[Any], target: npt.NDArray[Any]) -> Any:
+    if mode == "bitwise" and not target.any():
+        # All-zero bit pattern: no comparison needed, only "is anything set?".
+        return lambda part: not part.any()
+    if values.dtype.kind not in _NUMERIC_KINDS:
+        return lambda part: bool((part == target).all())
+    scratch = np.empty(_slice_length(values, _MAX_SLICE_BYTES) * _row_size(values), dtype=bool)
+
+    if mode == "nan":
+
+        def check_nan(part: npt.NDArray[Any]) -> bool:
+            out = scratch[: part.size].reshape(part.shape)
+            return bool(np.isnan(part, out=out).all())
+
+        return check_nan
+
+    def check_equal(part: npt.NDArray[Any]) -> bool:
+        out = scratch[: part.size].reshape(part.shape)
+        return bool(np.equal(part, target, out=out).all())
+
+    return check_equal
+
+
+def _row_size(values: npt.NDArray[Any]) -> int:
+    return values.size // values.shape[0] if values.shape[0] else 1
+
+
+def _slice_length(values: npt.NDArray[Any], nbytes: int) -> int:
+    """Rows of ``values`` (along axis 0) that make about ``nbytes`` bytes, at least one."""
+    row_bytes = max(1, _row_size(values) * values.dtype.itemsize)
+    return max(1, nbytes // row_bytes)
+
+
+def _slices(values: npt.NDArray[Any]) -> Iterator[npt.NDArray[Any]]:
+    """Views of ``values`` along axis 0, doubling in length up to the cap."""
+    rows = values.shape[0]
+    step = _slice_length(values, _FIRST_SLICE_BYTES)
+    cap = _slice_length(values, _MAX_SLICE_BYTES)
+    start = 0
+    while start < rows:
+        stop = min(start + step, rows)
+        yield values[start:stop]
+        start = stop
+        step = min(step * 2, cap)

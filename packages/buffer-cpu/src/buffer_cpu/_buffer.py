@@ -1,0 +1,90 @@
+"""Flat byte buffers in host memory."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any, Self
+
+import numpy as np
+import numpy.typing as npt
+
+import buffer_core
+from buffer_core._buffer import require_buffer
+from buffer_core._errors import expected_type
+
+__all__ = ["Buffer"]
+
+_PYBUF_WRITABLE = 0x0001  # inspect.BufferFlags.WRITABLE, which Python 3.11 lacks
+
+
+class Buffer(buffer_core.Buffer):
+    """Flat bytes in host memory, held by a 1-d NumPy ``uint8`` array.
+
+    Host buffers speak the buffer protocol (``memoryview(buf)``,
+    ``bytes(buf)``, ``hashlib.sha256(buf)`` on Python 3.12+) and DLPack
+    without copying.
+    """
+
+    _data: npt.NDArray[np.uint8]
+
+    @classmethod
+    def _check_memory(cls, array_like: Any) -> None:
+        if not isinstance(array_like, np.ndarray):
+            raise expected_type(
+                "array_like",
+                "a NumPy array in host memory (use from_buffer() to move device data)",
+                array_like,
+            )
+
+    @property
+    def device(self) -> str:
+        return "cpu"
+
+    @classmethod
+    def create_zero_length(cls) -> Self:
+        return cls(np.empty(0, dtype="B"))
+
+    @classmethod
+    def from_buffer(cls, buffer: buffer_core.Buffer) -> Self:
+        # as_numpy_array is free for host buffers and the one device-to-host
+        # copy for device buffers.
+        return cls(require_buffer("buffer", buffer).as_numpy_array())
+
+    @classmethod
+    def from_bytes(cls, bytes_like: Any) -> Self:
+        try:
+            return cls(np.frombuffer(bytes_like, dtype="B"))
+        except TypeError:
+            raise expected_type(
+                "bytes_like", "a bytes-like object (bytes, bytearray, memoryview, ...)", bytes_like
+            ) from None
+        except ValueError as error:
+            raise ValueError(f"bytes_like: {error}") from None
+
+    def as_numpy_array(self) -> npt.NDArray[Any]:
+        return self._data
+
+    def _coerce_value(self, value: Any) -> Any:
+        if isinstance(value, buffer_core.Buffer):
+            return value.as_numpy_array()
+        if isinstance(value, (bytes, bytearray, memoryview)):
+            return np.frombuffer(value, dtype="B")
+        return value
+
+    def combine(self, others: Iterable[buffer_core.Buffer]) -> Self:
+        if isinstance(others, buffer_core.Buffer):
+            raise expected_type("others", "an iterable of Buffers (wrap one in a list)", others)
+        try:
+            parts = list(others)
+        except TypeError:
+            raise expected_type("others", "an iterable of Buffers", others) from None
+        arrays = [self._data]
+        for index, part in enumerate(parts):
+            arrays.append(require_buffer(f"others[{index}]", part).as_numpy_array())
+        # One allocation, one copy per input.
+        return self.__class__(np.concatenate(arrays))
+
+    def __buffer__(self, flags: int) -> memoryview:
+        if flags & _PYBUF_WRITABLE and self.readonly:
+            raise BufferError("buffer is read-only")
+        return memoryview(self._data)

@@ -1,0 +1,42 @@
+"""The host-memory prototype and helpers for host-only functions."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy.typing as npt
+
+import buffer_core
+from buffer_core._buffer import require_buffer
+from buffer_core._errors import describe
+from buffer_cpu._buffer import Buffer
+from buffer_cpu._ndbuffer import NDBuffer
+
+__all__ = ["as_numpy_array_wrapper", "buffer_prototype", "numpy_buffer_prototype"]
+
+#: Allocate in host memory with NumPy. Registered as the ``"cpu"`` prototype.
+buffer_prototype = buffer_core.BufferPrototype(buffer=Buffer, nd_buffer=NDBuffer)
+
+
+def numpy_buffer_prototype() -> buffer_core.BufferPrototype:
+    """The host-memory prototype, for data that must be on the host whatever the default is."""
+    return buffer_prototype
+
+
+def as_numpy_array_wrapper(
+    func: Callable[[npt.NDArray[Any]], bytes],
+    buf: buffer_core.Buffer,
+    prototype: buffer_core.BufferPrototype,
+) -> buffer_core.Buffer:
+    """Call a host-only ``func`` on ``buf`` and wrap its bytes in ``prototype``'s Buffer.
+
+    For functions such as a compressor's ``decode`` that take a NumPy array
+    and return bytes: ``buf`` is moved to the host if it is not there, and
+    the result moves to wherever ``prototype`` allocates.
+    """
+    if not callable(func):
+        raise TypeError(f"func: expected a callable, got {describe(func)}")
+    if not isinstance(prototype, buffer_core.BufferPrototype):
+        raise TypeError(f"prototype: expected a BufferPrototype, got {describe(prototype)}")
+    return prototype.buffer.from_bytes(func(require_buffer("buf", buf).as_numpy_array()))
