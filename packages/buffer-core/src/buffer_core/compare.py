@@ -26,6 +26,9 @@ class ComparisonPlan(NamedTuple):
     mode
         ``"bitwise"``: every element's bit pattern equals ``target``'s (the
         buffer's dtype, reinterpreted with :func:`unsigned_view_dtype`).
+        ``"signed_zero"``: every element is zero with the sign bit of
+        ``target`` (for extended precision floats, whose padding bytes are
+        not part of the value and must not be compared).
         ``"nan"``: every element is NaN (or NaT).
         ``"equal"``: every element ``== target``, ``target`` being a 0-d array.
         ``"array"``: ``other`` is an array; compare the broadcast arrays whole.
@@ -35,7 +38,7 @@ class ComparisonPlan(NamedTuple):
         For ``"array"`` mode: whether NaNs in the same places count as equal.
     """
 
-    mode: Literal["bitwise", "nan", "equal", "array"]
+    mode: Literal["bitwise", "signed_zero", "nan", "equal", "array"]
     target: np.ndarray[Any, Any]
     equal_nan: bool
 
@@ -63,11 +66,26 @@ def plan_all_equal(dtype: np.dtype[Any], other: Any, equal_nan: bool) -> Compari
             converted = np.asarray(other, dtype=dtype)
         except (TypeError, ValueError):
             converted = None
+        if converted is not None and _has_padding(dtype):
+            return ComparisonPlan("signed_zero", converted, False)
         if converted is not None:
             return ComparisonPlan("bitwise", converted.view(unsigned_view_dtype(dtype)), False)
     if equal_nan and nan_aware and _is_nan(target):
         return ComparisonPlan("nan", target, True)
     return ComparisonPlan("equal", target, False)
+
+
+def _has_padding(dtype: np.dtype[Any]) -> bool:
+    """Whether elements carry bytes that are not part of the value (x87 long double)."""
+    if dtype.kind not in "fc":
+        return False
+    parts = 2 if dtype.kind == "c" else 1
+    info = np.finfo(dtype)
+    # Sign + exponent + mantissa, per real part (finfo.bits is the storage
+    # width, not the value's). x87's 80-bit value has one more, explicit,
+    # integer bit; storage exceeding the value by a byte or more is padding.
+    value_bits = 1 + info.nexp + info.nmant
+    return dtype.itemsize * 8 - value_bits * parts >= 8 * parts
 
 
 def _is_nan(value: np.ndarray[Any, Any]) -> bool:

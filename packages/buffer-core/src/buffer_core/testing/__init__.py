@@ -1,0 +1,31 @@
+"""The conformance suite every buffer implementation runs.
+
+An implementation's test module subclasses :class:`ConformanceSuite` and
+provides a ``prototype`` fixture that names its prototype::
+
+    import pytest
+    from buffer_core.testing import ConformanceSuite
+    from my_buffers import buffer_prototype
+
+    class TestMyBuffers(ConformanceSuite):
+        @pytest.fixture
+        def prototype(self):
+            return buffer_prototype
+
+Every test compares the implementation with a NumPy reference computed on
+the host, so two implementations that pass agree with each other. The suite
+needs the ``testing`` extra (pytest and Hypothesis).
+"""
+
+from __future__ import annotations
+
+from buffer_core.testing._buffer_suite import BufferSuite
+from buffer_core.testing._ndbuffer_suite import NDBufferSuite
+from buffer_core.testing._properties import PropertySuite
+
+
+class ConformanceSuite(BufferSuite, NDBufferSuite, PropertySuite):
+    """All conformance tests: Buffer, NDBuffer and the Hypothesis properties."""
+
+
+__all__ = ["BufferSuite", "ConformanceSuite", "NDBufferSuite", "PropertySuite"]

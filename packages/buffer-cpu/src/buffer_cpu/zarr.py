@@ -1,0 +1,42 @@
+"""Host-memory buffers that zarr-python accepts as its own.
+
+zarr's stores and codecs check buffers with ``isinstance`` against
+``zarr.core.buffer.Buffer``/``NDBuffer``. The classes here are
+:class:`buffer_cpu.Buffer` and :class:`buffer_cpu.NDBuffer` with zarr's
+classes as extra bases: every method is ours, nothing is copied on the way
+in or out. Needs the ``zarr`` extra (``pip install 'buffer-cpu[zarr]'``).
+
+Make every zarr array in the process use them with::
+
+    zarr.config.set({"buffer": "buffer_cpu.zarr.Buffer", "ndbuffer": "buffer_cpu.zarr.NDBuffer"})
+
+or ``ZARR_BUFFER=buffer_cpu.zarr.Buffer ZARR_NDBUFFER=buffer_cpu.zarr.NDBuffer``
+in the environment; or pass ``prototype=buffer_prototype`` to a single call.
+"""
+
+from __future__ import annotations
+
+from buffer_core._zarr_adapter import ZarrNDBufferMixin, missing_zarr_error, register_zarr_buffers
+
+try:
+    import zarr.core.buffer as _zarr_buffer
+except ImportError as error:
+    raise missing_zarr_error(__name__, "buffer-cpu[zarr]") from error
+
+import buffer_cpu
+
+__all__ = ["Buffer", "NDBuffer", "buffer_prototype"]
+
+register_zarr_buffers()
+
+
+class Buffer(buffer_cpu.Buffer, _zarr_buffer.Buffer):
+    """A :class:`buffer_cpu.Buffer` that zarr-python accepts as a ``zarr.core.buffer.Buffer``."""
+
+
+class NDBuffer(ZarrNDBufferMixin, buffer_cpu.NDBuffer, _zarr_buffer.NDBuffer):
+    """A :class:`buffer_cpu.NDBuffer` that zarr-python accepts as a ``zarr.core.buffer.NDBuffer``."""
+
+
+#: The zarr ``BufferPrototype`` of host-memory buffers, for ``prototype=`` arguments.
+buffer_prototype = _zarr_buffer.BufferPrototype(buffer=Buffer, nd_buffer=NDBuffer)
