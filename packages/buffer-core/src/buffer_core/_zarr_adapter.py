@@ -60,7 +60,7 @@ def _zarr_endian_enum() -> type[enum.Enum] | None:
     a deprecated shim that is not an ``enum.Enum``.
     """
     endian = getattr(importlib.import_module("zarr.codecs.bytes"), "Endian", None)
-    if isinstance(endian, enum.EnumMeta):
+    if isinstance(endian, type) and issubclass(endian, enum.Enum):
         return endian
     return None
 

@@ -69,7 +69,9 @@ class NDBuffer(buffer_core.NDBuffer):
             raise ValueError(
                 f"fill_value: cannot store {fill_value!r} in dtype {parsed}: {error}"
             ) from None
-        zero_bits = parsed.kind != "O" and not scalar.view(f"V{parsed.itemsize}").tobytes().strip(
+        # Dtypes that hold references (object, StringDType, structs of them) have
+        # no bits to inspect: NumPy refuses the view.
+        zero_bits = not parsed.hasobject and not scalar.view(f"V{parsed.itemsize}").tobytes().strip(
             b"\0"
         )
         # Zeroed memory comes from calloc: the OS hands out zero pages lazily,

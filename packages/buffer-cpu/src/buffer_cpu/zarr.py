@@ -29,12 +29,16 @@ __all__ = ["Buffer", "NDBuffer", "buffer_prototype"]
 
 register_zarr_buffers()
 
+# mypy sees the two bases' signatures as unrelated (ours take buffer_core
+# buffers, zarr's take zarr's); register_zarr_buffers() makes every zarr buffer
+# a buffer_core one at run time, so each of our methods accepts what zarr passes.
 
-class Buffer(buffer_cpu.Buffer, _zarr_buffer.Buffer):
+
+class Buffer(buffer_cpu.Buffer, _zarr_buffer.Buffer):  # type: ignore[misc]
     """A :class:`buffer_cpu.Buffer` that zarr-python accepts as a ``zarr.core.buffer.Buffer``."""
 
 
-class NDBuffer(ZarrNDBufferMixin, buffer_cpu.NDBuffer, _zarr_buffer.NDBuffer):
+class NDBuffer(ZarrNDBufferMixin, buffer_cpu.NDBuffer, _zarr_buffer.NDBuffer):  # type: ignore[misc]
     """A :class:`buffer_cpu.NDBuffer` that zarr-python accepts as a ``zarr.core.buffer.NDBuffer``."""
 
 
