@@ -19,8 +19,6 @@ if TYPE_CHECKING:
 
 __all__ = ["NDBuffer", "parse_dtype", "parse_order", "parse_shape"]
 
-_ARRAY_ATTRIBUTES = ("shape", "dtype", "ndim", "reshape", "astype", "transpose")
-
 
 def parse_shape(shape: Any, argument: str = "shape") -> tuple[int, ...]:
     """Validate a shape: an iterable of non-negative integers (or one integer)."""
@@ -81,15 +79,16 @@ class NDBuffer(ABC):
     _data: NDArrayLike
 
     def __init__(self, array: NDArrayLike) -> None:
-        if not all(hasattr(array, name) for name in _ARRAY_ATTRIBUTES):
-            raise expected_type("array", "an n-dimensional array such as numpy.ndarray", array)
         self._check_memory(array)
         self._data = array
 
     @classmethod
     @abstractmethod
     def _check_memory(cls, array: Any) -> None:
-        """Raise TypeError unless ``array`` lives in this implementation's memory."""
+        """Raise TypeError unless ``array`` is an array in this implementation's memory.
+
+        Called for every new buffer, so it should be one ``isinstance`` check.
+        """
 
     # --- where the memory lives ----------------------------------------------------
 
@@ -269,7 +268,10 @@ class NDBuffer(ABC):
         # (which would then have to be copied back into an array): it yields
         # a 0-d view instead.
         if isinstance(key, tuple):
-            if not any(k is Ellipsis for k in key):
+            for part in key:
+                if part is Ellipsis:
+                    break
+            else:
                 key = (*key, Ellipsis)
         elif key is not Ellipsis:
             key = (key, Ellipsis)

@@ -80,7 +80,10 @@ class Buffer(buffer_core.Buffer):
             raise expected_type("others", "an iterable of Buffers", others) from None
         arrays = [self._data]
         for index, part in enumerate(parts):
-            arrays.append(require_buffer(f"others[{index}]", part).as_numpy_array())
+            if isinstance(part, Buffer):
+                arrays.append(part._data)
+            else:
+                arrays.append(require_buffer(f"others[{index}]", part).as_numpy_array())
         # One allocation, one copy per input.
         return self.__class__(np.concatenate(arrays))
 
