@@ -16,14 +16,18 @@ in the environment; or pass ``prototype=buffer_prototype`` to a single call.
 
 from __future__ import annotations
 
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
 from buffer_core._zarr_adapter import ZarrNDBufferMixin, missing_zarr_error, register_zarr_buffers
+
+import buffer_cpu
 
 try:
     import zarr.core.buffer as _zarr_buffer
 except ImportError as error:
     raise missing_zarr_error(__name__, "buffer-cpu[zarr]") from error
-
-import buffer_cpu
 
 __all__ = ["Buffer", "NDBuffer", "buffer_prototype"]
 
@@ -37,9 +41,22 @@ register_zarr_buffers()
 class Buffer(buffer_cpu.Buffer, _zarr_buffer.Buffer):  # type: ignore[misc]
     """A :class:`buffer_cpu.Buffer` that zarr-python accepts as a ``zarr.core.buffer.Buffer``."""
 
+    def __array__(self, dtype: npt.DTypeLike | None = None, copy: bool | None = None) -> Any:
+        return _host_array(self._data, dtype, copy)
+
 
 class NDBuffer(ZarrNDBufferMixin, buffer_cpu.NDBuffer, _zarr_buffer.NDBuffer):  # type: ignore[misc]
     """A :class:`buffer_cpu.NDBuffer` that zarr-python accepts as a ``zarr.core.buffer.NDBuffer``."""
+
+    def __array__(self, dtype: npt.DTypeLike | None = None, copy: bool | None = None) -> Any:
+        return _host_array(self._data, dtype, copy)
+
+
+def _host_array(data: npt.NDArray[Any], dtype: npt.DTypeLike | None, copy: bool | None) -> Any:
+    # zarr's own host classes write a value that is not one of *their* buffers
+    # into NumPy directly (``zarr.core.buffer.cpu.NDBuffer()[...] = ours``), and
+    # NumPy reads it through __array__: in place, as the memory is host memory.
+    return np.asarray(data, dtype=dtype, copy=copy)
 
 
 #: The zarr ``BufferPrototype`` of host-memory buffers, for ``prototype=`` arguments.
