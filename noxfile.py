@@ -71,6 +71,10 @@ def install_packages(session: nox.Session, *specs: str) -> None:
 @nox.parametrize("package", ["buffer-core", "buffer-cpu"])
 def tests(session: nox.Session, package: str) -> None:
     """Run one package's CPU test suite (every package and Python by default)."""
+    # The zarr-python adapter tests need one virtualenv per zarr line, so they are
+    # sessions of their own; `nox -s tests` queues them after the package suites.
+    for signature in ZARR_TEST_SESSIONS:
+        session.notify(signature)
     if package == "buffer-core":
         install_packages(session, "buffer-core[testing]")
         session.install("pytest-cov")
@@ -87,6 +91,32 @@ def tests(session: nox.Session, package: str) -> None:
             "--cov-fail-under=95",
             *session.posargs,
         )
+
+
+# Each zarr-python 3.x line and the Python it is tested on: 3.1 is the last line
+# that supports Python 3.11, 3.2 and later need 3.12+. A line whose Python is not
+# installed is reported as skipped, like any missing interpreter.
+ZARR_LINES = [("3.11", "3.1"), ("3.12", "3.2"), ("3.12", "3.3"), ("3.13", "3.4")]
+ZARR_IDS = [f"zarr{line}-py{python}" for python, line in ZARR_LINES]
+ZARR_TEST_SESSIONS = [f"tests-zarr({id_})" for id_ in ZARR_IDS]
+
+
+@nox.session(name="tests-zarr")
+@nox.parametrize(("python", "zarr"), ZARR_LINES, ids=ZARR_IDS)
+def tests_zarr(session: nox.Session, zarr: str) -> None:
+    """Run the zarr-python adapter tests (buffer_cpu.zarr) against one zarr 3.x line."""
+    # zarr first: installing buffer-cpu[zarr] afterwards keeps the line already there.
+    session.install(f"zarr=={zarr}.*")
+    install_packages(session, "buffer-core[testing]", "buffer-cpu[zarr]")
+    session.run("python", "-c", "import zarr; print('zarr', zarr.__version__)")
+    session.run(
+        "pytest",
+        "-p",
+        "no:cacheprovider",
+        "packages/buffer-cpu/tests/zarr",
+        "packages/buffer-cpu/tests/test_zarr_extra.py",
+        *session.posargs,
+    )
 
 
 # --- monorepo machinery: GPU tests, images, lint, types, builds, releases -----------------------
@@ -332,8 +362,10 @@ def typecheck(session: nox.Session, target: str) -> None:
             if _cuda_extra(DEFAULT_CUDA_VERSION) in pkg.extras
             else []
         )
+        # The zarr adapter modules (<package>.zarr) are checked against zarr's types.
+        extras = [*cuda, "zarr"] if "zarr" in pkg.extras else cuda
         needed = sorted(dependencies_closure(REPO_PACKAGES, {target}) - {target})
-        install_packages(session, *needed, f"{target}[{','.join(cuda)}]" if cuda else target)
+        install_packages(session, *needed, f"{target}[{','.join(extras)}]" if extras else target)
     elif target in TOOL_PROJECTS:
         session.install(str(TOOL_PROJECTS[target]))
     session.install(MYPY)
