@@ -20,9 +20,9 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from buffer_core._zarr_adapter import ZarrNDBufferMixin, missing_zarr_error, register_zarr_buffers
 
 import buffer_cpu
+from buffer_core._zarr_adapter import ZarrNDBufferMixin, missing_zarr_error, register_zarr_buffers
 
 try:
     import zarr.core.buffer as _zarr_buffer

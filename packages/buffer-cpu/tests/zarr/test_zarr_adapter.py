@@ -12,9 +12,9 @@ import pytest
 pytestmark = pytest.mark.zarr
 
 zarr = pytest.importorskip("zarr", reason="needs zarr-python (the buffer-cpu[zarr] extra)")
-import buffer_core
 import zarr.core.buffer.cpu as zarr_cpu
 
+import buffer_core
 import buffer_cpu
 import buffer_cpu.zarr as adapter
 
