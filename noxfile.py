@@ -125,8 +125,6 @@ IMAGE_CUDA = "buffers-cuda:latest"
 IMAGE_CPU = "buffers-cpu:latest"
 DEFAULT_CUDA_VERSION = "12.9.1"
 DEFAULT_PYTHON_VERSION = "3.12"
-IN_IMAGE_PYTEST = ["python", "-m", "pytest", "-c", "/opt/buffers/pyproject.toml"]
-IN_IMAGE_PYTEST += ["-p", "no:cacheprovider"]
 
 
 def _parse_posargs(session: nox.Session, parser: argparse.ArgumentParser) -> argparse.Namespace:
@@ -173,12 +171,7 @@ def _docker_build(
     ca_bundle: Path | None,
 ) -> None:
     docker = machine.docker_command()
-    has_buildx = (
-        session.run(
-            docker, "buildx", "version", external=True, silent=True, success_codes=range(256)
-        )
-        is not False
-    )
+    has_buildx = machine.docker_has_buildx()
     # Without buildx, the engine's built-in BuildKit (DOCKER_BUILDKIT=1) still
     # serves the secret mounts the Dockerfiles use.
     command = [docker, "buildx", "build", "--load"] if has_buildx else [docker, "build"]
@@ -223,7 +216,7 @@ def _check_images(session: nox.Session, extra_certs: Path | None) -> None:
         "import importlib.util as u; found = [m for m in ('cupy', 'buffer_gpu') "
         "if u.find_spec(m)]; assert not found, found",
     )
-    _docker_run(session, IMAGE_CPU)
+    _docker_run(session, IMAGE_CPU, "buffer-tests")
     session.log("CUDA image: CuPy imports; every suite runs (GPU tests skip without a device)")
     _docker_run(
         session,
@@ -232,7 +225,7 @@ def _check_images(session: nox.Session, extra_certs: Path | None) -> None:
         "-c",
         "import cupy, buffer_gpu; print('cupy', cupy.__version__)",
     )
-    _docker_run(session, IMAGE_CUDA)
+    _docker_run(session, IMAGE_CUDA, "buffer-tests")
     if extra_certs is not None:
         for image in (IMAGE_CPU, IMAGE_CUDA):
             leaked = images.files_with_certificates(docker, image, extra_certs)
@@ -304,7 +297,7 @@ def tests_gpu(session: nox.Session) -> None:
     _docker_run(
         session,
         IMAGE_CUDA,
-        *IN_IMAGE_PYTEST,
+        "buffer-tests",
         "/opt/buffers/packages/buffer-gpu/tests",
         *gpu_tests,
         gpus=True,

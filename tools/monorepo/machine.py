@@ -73,3 +73,9 @@ def driver_cuda_major() -> int | None:
         return None
     match = re.search(r"CUDA Version:\s*(\d+)\.", header.stdout)
     return int(match.group(1)) if match else None
+
+
+def docker_has_buildx() -> bool:
+    """Whether the Docker CLI has the buildx plugin (else: the engine's built-in BuildKit)."""
+    probe = _run(docker_command(), "buildx", "version")
+    return probe is not None and probe.returncode == 0

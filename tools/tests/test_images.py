@@ -50,3 +50,51 @@ def test_a_file_without_certificates_is_rejected(tmp_path: Path) -> None:
     empty.write_text("no certificates here")
     with pytest.raises(ValueError, match="pem_file must hold at least one PEM certificate"):
         images.certificate_fingerprints(empty)
+
+
+@pytest.fixture
+def docker() -> str:
+    from monorepo import machine
+
+    problem = machine.docker_problem()
+    if problem is not None:
+        pytest.skip(problem)
+    return machine.docker_command()
+
+
+@pytest.mark.docker
+def test_a_certificate_copied_into_a_real_image_is_found_and_a_clean_image_passes(
+    docker: str, tmp_path: Path
+) -> None:
+    import subprocess
+
+    pem = tmp_path / "ca.pem"
+    pem.write_text(PEM)
+    (tmp_path / "clean.txt").write_text("nothing secret\n")
+    tags = {"leaky": "monorepo-test-leaky:latest", "clean": "monorepo-test-clean:latest"}
+    (tmp_path / "leaky.Dockerfile").write_text(
+        "FROM scratch\nCOPY ca.pem /etc/ssl/certs/proxy.pem\n"
+    )
+    (tmp_path / "clean.Dockerfile").write_text("FROM scratch\nCOPY clean.txt /clean.txt\n")
+    try:
+        for kind, tag in tags.items():
+            subprocess.run(
+                [
+                    docker,
+                    "build",
+                    "--quiet",
+                    "-f",
+                    str(tmp_path / f"{kind}.Dockerfile"),
+                    "-t",
+                    tag,
+                    str(tmp_path),
+                ],
+                check=True,
+                capture_output=True,
+            )
+        leaked = images.files_with_certificates(docker, tags["leaky"], pem)
+        assert len(leaked) == 1
+        assert leaked[0].endswith("/etc/ssl/certs/proxy.pem")
+        assert images.files_with_certificates(docker, tags["clean"], pem) == []
+    finally:
+        subprocess.run([docker, "rmi", "--force", *tags.values()], capture_output=True, check=False)
