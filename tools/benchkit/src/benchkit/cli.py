@@ -1,0 +1,162 @@
+"""Command line: ``benchkit run | dashboard | compare | machine``.
+
+Exit status: 0 on success, 1 when a benchmark suite failed or a comparison
+found a regression, 2 for bad arguments or unreadable inputs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import http.server
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from benchkit.compare import compare_runs, format_table, resolve_run
+from benchkit.config import CONFIG_FILE_NAME, load_thresholds
+from benchkit.history import History, load_history
+from benchkit.machine import collect_machine_facts, machine_key
+from benchkit.site import build_site
+from benchkit.suites import Suite, run_suites
+
+__all__ = ["main"]
+
+DEFAULT_RESULTS = Path("bench-results")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``benchkit`` command."""
+    parser = _parser()
+    args, extra = parser.parse_known_args(argv)
+    if extra and args.command != "run":
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
+    try:
+        if args.command == "run":
+            return _run(args, extra)
+        if args.command == "dashboard":
+            return _dashboard(args)
+        if args.command == "compare":
+            return _compare(args)
+        facts = collect_machine_facts()
+        print(json.dumps({"machine_key": machine_key(facts), **facts.to_machine_info()}, indent=2))
+    except (ValueError, TypeError, FileNotFoundError) as exc:
+        print(f"benchkit: error: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="benchkit", description=__doc__.splitlines()[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    run = commands.add_parser(
+        "run",
+        help="run benchmark suites and record them",
+        description="Run pytest-benchmark suites with this Python; unknown options go to pytest.",
+    )
+    run.add_argument(
+        "--suite",
+        nargs=3,
+        action="append",
+        required=True,
+        metavar=("PACKAGE", "PATH", "DEVICE"),
+        help="a package's benchmark directory and the device it measures (repeatable)",
+    )
+    run.add_argument("--results", type=Path, default=DEFAULT_RESULTS, help="history directory")
+    run.add_argument(
+        "--keep-samples",
+        action="store_true",
+        help="keep every round's timing (stats.data); off by default to keep files small",
+    )
+
+    dashboard = commands.add_parser("dashboard", help="build the static trend site")
+    dashboard.add_argument(
+        "--results", type=Path, default=DEFAULT_RESULTS, help="history directory"
+    )
+    dashboard.add_argument("--out", type=Path, help="site directory (default: RESULTS/site)")
+    dashboard.add_argument("--serve", action="store_true", help="serve the site on localhost")
+    dashboard.add_argument("--port", type=int, default=8000, help="port for --serve (0: any free)")
+    dashboard.add_argument(
+        "--commit-url", help="link template for commits, e.g. https://host/repo/commit/{commit}"
+    )
+    _add_thresholds(dashboard)
+
+    compare = commands.add_parser(
+        "compare",
+        help="ratio table of two runs; exit 1 on a regression",
+        description="BASE and HEAD are run ids (or unique prefixes), commits, git refs or 'latest'.",
+    )
+    compare.add_argument("base")
+    compare.add_argument("head")
+    compare.add_argument("--results", type=Path, default=DEFAULT_RESULTS, help="history directory")
+    compare.add_argument("--machine", help="only consider runs of this machine key")
+    _add_thresholds(compare)
+
+    commands.add_parser("machine", help="print this machine's facts and key")
+    return parser
+
+
+def _add_thresholds(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--thresholds",
+        type=Path,
+        help=f"detector settings (TOML; default: RESULTS/{CONFIG_FILE_NAME} if present)",
+    )
+
+
+def _load(results: Path) -> History:
+    history = load_history(results)
+    for skipped in history.skipped:
+        print(f"benchkit: warning: {skipped}", file=sys.stderr)
+    return history
+
+
+def _run(args: argparse.Namespace, pytest_args: list[str]) -> int:
+    suites = [Suite(package, Path(path), device) for package, path, device in args.suite]
+    outcomes = run_suites(
+        suites, args.results, pytest_args=pytest_args, keep_samples=args.keep_samples
+    )
+    failed = [o.suite.package for o in outcomes if o.returncode not in {0, 5}]
+    if failed:
+        print(f"benchkit: benchmark suite(s) failed: {', '.join(failed)}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _dashboard(args: argparse.Namespace) -> int:
+    out: Path = args.out or args.results / "site"
+    history = _load(args.results)
+    thresholds = load_thresholds(args.thresholds or args.results / CONFIG_FILE_NAME)
+    summary = build_site(history, out, thresholds=thresholds, commit_url=args.commit_url)
+    print(
+        f"benchkit: dashboard of {summary.runs} runs, {summary.benchmarks} benchmarks, "
+        f"{summary.machines} machine(s), {summary.flags} flagged steps"
+        + (f", {summary.skipped} file(s) skipped" if summary.skipped else "")
+    )
+    print(f"benchkit: open {summary.index_html.resolve().as_uri()}")
+    if args.serve:
+        _serve(out, args.port)
+    return 0
+
+
+def _serve(directory: Path, port: int) -> None:
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(directory))
+    # Loopback only: the dashboard is for the person at this machine.
+    with http.server.ThreadingHTTPServer(("127.0.0.1", port), handler) as server:
+        print(f"benchkit: serving on http://127.0.0.1:{server.server_address[1]}/ (Ctrl-C stops)")
+        try:
+            server.serve_forever()
+        except KeyboardInterrupt:
+            print("benchkit: stopped")
+
+
+def _compare(args: argparse.Namespace) -> int:
+    history = _load(args.results)
+    thresholds = load_thresholds(args.thresholds or args.results / CONFIG_FILE_NAME)
+    base = resolve_run(history, args.base, machine=args.machine)
+    head = resolve_run(history, args.head, machine=args.machine)
+    comparisons = compare_runs(history, base, head, thresholds)
+    print(format_table(base, head, comparisons))
+    return 1 if any(item.verdict == "regression" for item in comparisons) else 0
