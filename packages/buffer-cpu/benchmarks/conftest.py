@@ -22,7 +22,7 @@ IMPLS = ["ours", "zarr"]
 def _zarr_classes() -> SimpleNamespace | None:
     if importlib.util.find_spec("zarr") is None:
         return None
-    from zarr.core.buffer import cpu
+    from zarr.core.buffer import cpu  # noqa: PLC0415  # zarr is optional here
 
     return SimpleNamespace(Buffer=cpu.Buffer, NDBuffer=cpu.NDBuffer)
 

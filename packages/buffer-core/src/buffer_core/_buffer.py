@@ -27,9 +27,11 @@ def check_contiguous_slice(key: Any) -> slice:
     read or written; anything else would silently produce a copy.
     """
     if not isinstance(key, slice):
-        raise expected_type("key", "a slice such as buf[start:stop]", key)
+        msg = "key"
+        raise expected_type(msg, "a slice such as buf[start:stop]", key)
     if key.step not in (None, 1):
-        raise ValueError(f"key: expected a contiguous slice (step 1), got step {key.step!r}")
+        msg = f"key: expected a contiguous slice (step 1), got step {key.step!r}"
+        raise ValueError(msg)
     return key
 
 
@@ -60,21 +62,22 @@ class Buffer(ABC):
     _data: ArrayLike
 
     def __init__(self, array_like: ArrayLike) -> None:
-        ndim = getattr(array_like, "ndim", None)
-        dtype = getattr(array_like, "dtype", None)
-        if not isinstance(ndim, int) or not isinstance(dtype, np.dtype):
-            raise expected_type("array_like", "a 1-d array of dtype uint8 ('B')", array_like)
-        if ndim != 1:
-            raise ValueError(f"array_like: only 1-dim allowed, got an array of {ndim} dimensions")
-        if dtype != _BYTE:
-            raise ValueError(f"array_like: only byte dtype ('B') allowed, got dtype {dtype}")
         self._check_memory(array_like)
+        if array_like.ndim != 1:
+            msg = f"array_like: only 1-dim allowed, got an array of {array_like.ndim} dimensions"
+            raise ValueError(msg)
+        if array_like.dtype != _BYTE:
+            msg = f"array_like: only byte dtype ('B') allowed, got dtype {array_like.dtype}"
+            raise ValueError(msg)
         self._data = array_like
 
     @classmethod
     @abstractmethod
     def _check_memory(cls, array_like: Any) -> None:
-        """Raise TypeError unless ``array_like`` lives in this implementation's memory."""
+        """Raise TypeError unless ``array_like`` is an array in this implementation's memory.
+
+        Called for every new buffer, so it should be one ``isinstance`` check.
+        """
 
     # --- where the memory lives --------------------------------------------------
 
@@ -173,7 +176,7 @@ class Buffer(ABC):
         A ``memoryview`` over host memory: no copy for host buffers, one
         device-to-host copy for device buffers.
         """
-        return memoryview(self.as_numpy_array())
+        return self.as_numpy_array().data
 
     def to_bytes(self) -> bytes:
         """Return the bytes as an immutable ``bytes`` object. Always a copy."""
@@ -192,16 +195,16 @@ class Buffer(ABC):
         """Write ``value`` (a Buffer, bytes-like object, array or integer) into ``key``."""
         key = check_contiguous_slice(key)
         if self.readonly:
-            raise ValueError(
+            msg = (
                 "buffer is read-only (it wraps immutable memory such as bytes); "
                 "copy it with from_bytes(bytearray(...)) to get a writable buffer"
             )
+            raise ValueError(msg)
         value = self._coerce_value(value)
         expected = len(range(*key.indices(len(self))))
         if getattr(value, "ndim", 0) != 0 and value.size != expected:
-            raise ValueError(
-                f"value: expected {expected} bytes to fill {key}, got {value.size} bytes"
-            )
+            msg = f"value: expected {expected} bytes to fill {key}, got {value.size} bytes"
+            raise ValueError(msg)
         self._data[key] = value
 
     @abstractmethod
@@ -263,7 +266,7 @@ class Buffer(ABC):
         # from_bytes then wraps whatever object the unpickler gets back.
         host = np.ascontiguousarray(self.as_numpy_array())
         if isinstance(protocol, int) and protocol >= 5:
-            return (type(self).from_bytes, (pickle.PickleBuffer(host),))
+            return (type(self).from_bytes, (pickle.PickleBuffer(host.data),))
         payload: BytesLike = host.tobytes() if self.readonly else bytearray(host)
         return (type(self).from_bytes, (payload,))
 
@@ -271,5 +274,6 @@ class Buffer(ABC):
 def require_buffer(argument: str, value: Any) -> Buffer:
     """Return ``value`` if it is a Buffer, else raise a TypeError naming ``argument``."""
     if not isinstance(value, Buffer):
-        raise TypeError(f"{argument}: expected a Buffer, got {describe(value)}")
+        msg = f"{argument}: expected a Buffer, got {describe(value)}"
+        raise TypeError(msg)
     return value

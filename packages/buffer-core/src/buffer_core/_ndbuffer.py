@@ -22,8 +22,9 @@ __all__ = ["NDBuffer", "parse_dtype", "parse_order", "parse_shape"]
 
 def parse_shape(shape: Any, argument: str = "shape") -> tuple[int, ...]:
     """Validate a shape: an iterable of non-negative integers (or one integer)."""
-    if isinstance(shape, bool) or isinstance(shape, (str, bytes)):
+    if isinstance(shape, (bool, str, bytes)):
         raise expected_type(argument, "an iterable of non-negative integers", shape)
+    dims: tuple[int, ...]
     try:
         dims = (operator.index(shape),)
     except TypeError:
@@ -32,7 +33,8 @@ def parse_shape(shape: Any, argument: str = "shape") -> tuple[int, ...]:
         except TypeError:
             raise expected_type(argument, "an iterable of non-negative integers", shape) from None
     if any(d < 0 for d in dims):
-        raise ValueError(f"{argument}: dimensions must be non-negative, got {dims}")
+        msg = f"{argument}: dimensions must be non-negative, got {dims}"
+        raise ValueError(msg)
     return dims
 
 
@@ -42,16 +44,19 @@ def parse_dtype(dtype: Any, argument: str = "dtype") -> np.dtype[Any]:
         # np.dtype(None) silently means float64; a buffer's dtype is never implied.
         raise expected_type(argument, "a NumPy dtype or dtype specification", dtype)
     try:
-        return np.dtype(dtype)
+        parsed: np.dtype[Any] = np.dtype(dtype)
     except (TypeError, ValueError) as error:
-        raise TypeError(f"{argument}: {dtype!r} is not a data type NumPy understands") from error
+        msg = f"{argument}: {dtype!r} is not a data type NumPy understands"
+        raise TypeError(msg) from error
+    return parsed
 
 
 def parse_order(order: Any, allowed: str = "CF", argument: str = "order") -> Any:
     """Validate a memory-order letter against ``allowed``."""
     if not isinstance(order, str) or order not in allowed:
         choices = ", ".join(repr(c) for c in allowed)
-        raise ValueError(f"{argument}: expected one of {choices}, got {order!r}")
+        msg = f"{argument}: expected one of {choices}, got {order!r}"
+        raise ValueError(msg)
     return order
 
 
@@ -185,9 +190,8 @@ class NDBuffer(ABC):
             If the buffer does not hold exactly one element.
         """
         if self._data.size != 1:
-            raise ValueError(
-                f"Buffer does not contain a single scalar value: it has shape {self.shape}"
-            )
+            msg = f"Buffer does not contain a single scalar value: it has shape {self.shape}"
+            raise ValueError(msg)
         return cast("ScalarType", self.as_numpy_array().reshape(())[()])
 
     # --- description -----------------------------------------------------------------
@@ -210,7 +214,7 @@ class NDBuffer(ABC):
             return "little"
         if order == ">":
             return "big"
-        return cast("Endian", sys.byteorder)
+        return sys.byteorder
 
     def __len__(self) -> int:
         return len(self._data)
@@ -226,23 +230,24 @@ class NDBuffer(ABC):
         try:
             dims = tuple(operator.index(d) for d in shape)
         except TypeError:
-            raise expected_type("newshape", "a tuple of integers or -1", newshape) from None
+            msg = "newshape"
+            raise expected_type(msg, "a tuple of integers or -1", newshape) from None
         try:
             return self.__class__(self._data.reshape(dims))
         except ValueError as error:
-            raise ValueError(
-                f"newshape: cannot reshape a buffer of shape {self.shape} into {dims}"
-            ) from error
+            msg = f"newshape: cannot reshape a buffer of shape {self.shape} into {dims}"
+            raise ValueError(msg) from error
 
     def squeeze(self, axis: tuple[int, ...]) -> Self:
         """Drop the length-one dimensions listed in ``axis``."""
-        axes = (axis,) if isinstance(axis, int) else tuple(axis)
+        # A bare integer is accepted too, like NumPy's squeeze.
+        given: object = axis
+        axes = (given,) if isinstance(given, int) else tuple(axis)
         ndim = len(self.shape)
         for a in axes:
             if not -ndim <= a < ndim or self.shape[a] != 1:
-                raise ValueError(
-                    f"axis: {a} is not a dimension of length one in shape {self.shape}"
-                )
+                msg = f"axis: {a} is not a dimension of length one in shape {self.shape}"
+                raise ValueError(msg)
         keep = {a % ndim for a in axes}
         newshape = tuple(n for i, n in enumerate(self.shape) if i not in keep)
         return self.__class__(self._data.reshape(newshape))
@@ -280,7 +285,8 @@ class NDBuffer(ABC):
     def __setitem__(self, key: Any, value: Any) -> None:
         """Write ``value`` (an NDBuffer of any implementation, an array or a scalar)."""
         if self.readonly:
-            raise ValueError("buffer is read-only; copy() it to get a writable buffer")
+            msg = "buffer is read-only; copy() it to get a writable buffer"
+            raise ValueError(msg)
         if isinstance(value, NDBuffer):
             value = self._coerce_ndbuffer(value)
         self._data[key] = value
@@ -292,7 +298,8 @@ class NDBuffer(ABC):
     def fill(self, value: Any) -> None:
         """Set every element to ``value``."""
         if self.readonly:
-            raise ValueError("buffer is read-only; copy() it to get a writable buffer")
+            msg = "buffer is read-only; copy() it to get a writable buffer"
+            raise ValueError(msg)
         self._data.fill(value)
 
     @abstractmethod
@@ -325,10 +332,14 @@ class NDBuffer(ABC):
         if not (host.flags.c_contiguous or host.flags.f_contiguous):
             host = np.ascontiguousarray(host)
         payload: Any
-        if isinstance(protocol, int) and protocol >= 5 and host.dtype.kind != "O":
-            payload = pickle.PickleBuffer(host.reshape(-1, order="A").view("B"))
+        if host.dtype.kind == "O":
+            payload = host  # references, not bytes: pickle the objects themselves
+        elif isinstance(protocol, int) and protocol >= 5:
+            payload = pickle.PickleBuffer(host.reshape(-1, order="A").view("B").data)
         else:
-            payload = host
+            # Raw bytes plus the dtype: NumPy's own pickling before protocol 5
+            # loses the byte order of non-native arrays.
+            payload = bytearray(host.reshape(-1, order="A").view("B").data)
         return (_restore_ndbuffer, (type(self), payload, host.dtype, host.shape, order))
 
 

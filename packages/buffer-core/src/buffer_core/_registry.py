@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from importlib.metadata import EntryPoint, entry_points
+from typing import cast
 
 from buffer_core._errors import describe
 from buffer_core._prototype import BufferPrototype
@@ -52,10 +53,13 @@ def register_prototype(name: str, prototype: BufferPrototype) -> None:
     Installed packages register through the ``buffer_core.prototypes``
     entry-point group instead; this is for prototypes defined at run time.
     """
-    if not isinstance(name, str) or not name:
-        raise TypeError(f"name: expected a non-empty str, got {describe(name)}")
-    if not isinstance(prototype, BufferPrototype):
-        raise TypeError(f"prototype: expected a BufferPrototype, got {describe(prototype)}")
+    # Runtime checks for callers without a type checker.
+    if not isinstance(cast("object", name), str) or not name:
+        msg = f"name: expected a non-empty str, got {describe(name)}"
+        raise TypeError(msg)
+    if not isinstance(cast("object", prototype), BufferPrototype):
+        msg = f"prototype: expected a BufferPrototype, got {describe(prototype)}"
+        raise TypeError(msg)
     with _lock:
         _registered[name] = prototype
 
@@ -68,8 +72,9 @@ def get_prototype(name: str) -> BufferPrototype:
     ValueError
         If no prototype has that name; the message lists the known names.
     """
-    if not isinstance(name, str):
-        raise TypeError(f"name: expected a str, got {describe(name)}")
+    if not isinstance(cast("object", name), str):
+        msg = f"name: expected a str, got {describe(name)}"
+        raise TypeError(msg)
     with _lock:
         found = _registered.get(name)
     if found is not None:
@@ -77,13 +82,15 @@ def get_prototype(name: str) -> BufferPrototype:
     entry_point = _entry_points().get(name)
     if entry_point is None:
         known = ", ".join(repr(n) for n in registered_prototypes()) or "none are installed"
-        raise ValueError(f"unknown buffer prototype {name!r}; known prototypes: {known}")
-    prototype = entry_point.load()
+        msg = f"unknown buffer prototype {name!r}; known prototypes: {known}"
+        raise ValueError(msg)
+    prototype: object = entry_point.load()
     if not isinstance(prototype, BufferPrototype):
-        raise TypeError(
+        msg = (
             f"entry point {entry_point.value!r} ({ENTRY_POINT_GROUP}:{name}) must name a "
             f"BufferPrototype, got {describe(prototype)}"
         )
+        raise TypeError(msg)
     with _lock:
         _registered.setdefault(name, prototype)
     return prototype

@@ -50,10 +50,11 @@ def _all_equal_array(data: npt.NDArray[Any], plan: ComparisonPlan) -> bool:
     try:
         left, right = np.broadcast_arrays(data, plan.target)
     except ValueError:
-        raise ValueError(
+        msg = (
             f"other: an array of shape {plan.target.shape} does not broadcast "
             f"against the buffer's shape {data.shape}"
-        ) from None
+        )
+        raise ValueError(msg) from None
     return bool(np.array_equal(left, right, equal_nan=plan.equal_nan))
 
 
@@ -61,7 +62,8 @@ def _all_signed_zero(values: npt.NDArray[Any], target: npt.NDArray[Any]) -> bool
     # Extended precision is rare enough that clarity beats chunking here.
     parts = (np.real, np.imag) if values.dtype.kind == "c" else (np.real,)
     return all(
-        bool(np.all(part(values) == 0)) and bool(np.all(np.signbit(part(values)) == np.signbit(part(target))))
+        bool(np.all(part(values) == 0))
+        and bool(np.all(np.signbit(part(values)) == np.signbit(part(target))))
         for part in parts
     )
 
@@ -115,7 +117,7 @@ def _slice_check(mode: str, values: npt.NDArray[Any], target: npt.NDArray[Any]) 
 
 def _rows_in(values: npt.NDArray[Any], nbytes: int) -> int:
     """Rows of ``values`` (along axis 0) that make about ``nbytes`` bytes, at least one."""
-    row_bytes = values.itemsize * (values.size // values.shape[0])
+    row_bytes = int(values.itemsize) * (int(values.size) // int(values.shape[0]))
     return max(1, nbytes // max(1, row_bytes))
 
 

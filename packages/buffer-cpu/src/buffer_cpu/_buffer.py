@@ -30,8 +30,9 @@ class Buffer(buffer_core.Buffer):
     @classmethod
     def _check_memory(cls, array_like: Any) -> None:
         if not isinstance(array_like, np.ndarray):
+            msg = "array_like"
             raise expected_type(
-                "array_like",
+                msg,
                 "a NumPy array in host memory (use from_buffer() to move device data)",
                 array_like,
             )
@@ -55,11 +56,14 @@ class Buffer(buffer_core.Buffer):
         try:
             return cls(np.frombuffer(bytes_like, dtype="B"))
         except TypeError:
+            msg = "bytes_like"
             raise expected_type(
-                "bytes_like", "a bytes-like object (bytes, bytearray, memoryview, ...)", bytes_like
+                msg, "a bytes-like object (bytes, bytearray, memoryview, ...)", bytes_like
             ) from None
-        except ValueError as error:
-            raise ValueError(f"bytes_like: {error}") from None
+        except (ValueError, BufferError) as error:
+            # Strided or otherwise unexportable memory cannot be wrapped without a copy.
+            msg = f"bytes_like: expected contiguous memory ({error})"
+            raise ValueError(msg) from None
 
     def as_numpy_array(self) -> npt.NDArray[Any]:
         return self._data
@@ -73,11 +77,13 @@ class Buffer(buffer_core.Buffer):
 
     def combine(self, others: Iterable[buffer_core.Buffer]) -> Self:
         if isinstance(others, buffer_core.Buffer):
-            raise expected_type("others", "an iterable of Buffers (wrap one in a list)", others)
+            msg = "others"
+            raise expected_type(msg, "an iterable of Buffers (wrap one in a list)", others)
         try:
             parts = list(others)
         except TypeError:
-            raise expected_type("others", "an iterable of Buffers", others) from None
+            msg = "others"
+            raise expected_type(msg, "an iterable of Buffers", others) from None
         arrays = [self._data]
         for index, part in enumerate(parts):
             if isinstance(part, Buffer):
@@ -89,5 +95,6 @@ class Buffer(buffer_core.Buffer):
 
     def __buffer__(self, flags: int) -> memoryview:
         if flags & _PYBUF_WRITABLE and self.readonly:
-            raise BufferError("buffer is read-only")
-        return memoryview(self._data)
+            msg = "buffer is read-only"
+            raise BufferError(msg)
+        return self._data.data

@@ -39,8 +39,9 @@ class NDBuffer(buffer_core.NDBuffer):
     @classmethod
     def _check_memory(cls, array: Any) -> None:
         if not isinstance(array, np.ndarray):
+            msg = "array"
             raise expected_type(
-                "array",
+                msg,
                 "a NumPy array in host memory (use from_numpy_array() to convert)",
                 array,
             )
@@ -66,9 +67,8 @@ class NDBuffer(buffer_core.NDBuffer):
         try:
             np.copyto(scalar, fill_value, casting="unsafe")
         except (TypeError, ValueError, OverflowError) as error:
-            raise ValueError(
-                f"fill_value: cannot store {fill_value!r} in dtype {parsed}: {error}"
-            ) from None
+            msg = f"fill_value: cannot store {fill_value!r} in dtype {parsed}: {error}"
+            raise ValueError(msg) from None
         # Dtypes that hold references (object, StringDType, structs of them) have
         # no bits to inspect: NumPy refuses the view.
         zero_bits = not parsed.hasobject and not scalar.view(f"V{parsed.itemsize}").tobytes().strip(
@@ -102,5 +102,6 @@ class NDBuffer(buffer_core.NDBuffer):
 
     def __buffer__(self, flags: int) -> memoryview:
         if flags & 0x0001 and self.readonly:
-            raise BufferError("buffer is read-only")
-        return memoryview(self._data)
+            msg = "buffer is read-only"
+            raise BufferError(msg)
+        return self._data.data

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 import numpy.typing as npt
 
@@ -35,8 +35,11 @@ def as_numpy_array_wrapper(
     and return bytes: ``buf`` is moved to the host if it is not there, and
     the result moves to wherever ``prototype`` allocates.
     """
-    if not callable(func):
-        raise TypeError(f"func: expected a callable, got {describe(func)}")
-    if not isinstance(prototype, buffer_core.BufferPrototype):
-        raise TypeError(f"prototype: expected a BufferPrototype, got {describe(prototype)}")
+    # Runtime checks for callers without a type checker.
+    if not callable(cast("object", func)):
+        msg = f"func: expected a callable, got {describe(func)}"
+        raise TypeError(msg)
+    if not isinstance(cast("object", prototype), buffer_core.BufferPrototype):
+        msg = f"prototype: expected a BufferPrototype, got {describe(prototype)}"
+        raise TypeError(msg)
     return prototype.buffer.from_bytes(func(require_buffer("buf", buf).as_numpy_array()))

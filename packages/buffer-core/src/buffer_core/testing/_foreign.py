@@ -22,7 +22,8 @@ class ForeignBuffer(Buffer):
     @classmethod
     def _check_memory(cls, array_like: Any) -> None:
         if not isinstance(array_like, np.ndarray):
-            raise TypeError("array_like: expected a NumPy array")
+            msg = "array_like: expected a NumPy array"
+            raise TypeError(msg)
 
     @property
     def device(self) -> str:
@@ -57,7 +58,8 @@ class ForeignNDBuffer(NDBuffer):
     @classmethod
     def _check_memory(cls, array: Any) -> None:
         if not isinstance(array, np.ndarray):
-            raise TypeError("array: expected a NumPy array")
+            msg = "array: expected a NumPy array"
+            raise TypeError(msg)
 
     @property
     def device(self) -> str:
@@ -94,7 +96,10 @@ class ForeignNDBuffer(NDBuffer):
         return value.as_numpy_array()
 
     def all_equal(self, other: Any, equal_nan: bool = True) -> bool:
-        return other is not None and bool(np.all(self.as_numpy_array() == other))
+        if other is None:
+            return False
+        left, right = np.broadcast_arrays(self.as_numpy_array(), other)
+        return bool(np.array_equal(left, right, equal_nan=equal_nan))
 
 
 foreign_prototype = BufferPrototype(buffer=ForeignBuffer, nd_buffer=ForeignNDBuffer)

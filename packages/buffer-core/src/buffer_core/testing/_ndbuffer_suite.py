@@ -81,16 +81,16 @@ class NDBufferSuite(SuiteBase):
 
     # --- construction ------------------------------------------------------------------
 
-    @pytest.mark.parametrize(("dtype", "fill_value"), CREATE_CASES, ids=lambda v: str(v))
+    @pytest.mark.parametrize(("dtype", "fill_value"), CREATE_CASES, ids=str)
     @pytest.mark.parametrize("order", ["C", "F"])
     def test_create_fills_like_numpy(
-        self, prototype: BufferPrototype, dtype: str, fill_value: Any, order: str
+        self, prototype: BufferPrototype, dtype: str, fill_value: Any, order: Any
     ) -> None:
         """create(fill_value=v) equals np.full: same dtype, bits and memory order."""
         buf = prototype.nd_buffer.create(
             shape=(3, 4), dtype=dtype, order=order, fill_value=fill_value
-        )  # type: ignore[arg-type]
-        expected = np.full((3, 4), fill_value, dtype=dtype, order=order)  # type: ignore[call-overload]
+        )
+        expected = np.full((3, 4), fill_value, dtype=dtype, order=order)
         actual = buf.as_numpy_array()
         assert isinstance(buf, prototype.nd_buffer)
         assert actual.dtype == expected.dtype
@@ -136,7 +136,7 @@ class NDBufferSuite(SuiteBase):
             ({"shape": (2,), "dtype": "f8", "fill_value": "abc"}, ValueError, "fill_value"),
             ({"shape": (2,), "dtype": "u1", "fill_value": 300}, ValueError, "fill_value"),
         ],
-        ids=lambda v: str(v),
+        ids=str,
     )
     def test_create_rejects_bad_arguments(
         self, prototype: BufferPrototype, kwargs: Any, error: type[Exception], argument: str
@@ -152,7 +152,7 @@ class NDBufferSuite(SuiteBase):
             ({"shape": (2,), "dtype": "nope"}, TypeError, "dtype"),
             ({"shape": (2,), "dtype": "f8", "order": "X"}, ValueError, "order"),
         ],
-        ids=lambda v: str(v),
+        ids=str,
     )
     def test_empty_rejects_bad_arguments(
         self, prototype: BufferPrototype, kwargs: Any, error: type[Exception], argument: str
@@ -180,7 +180,9 @@ class NDBufferSuite(SuiteBase):
         assert (buf.dtype, buf.shape) == (expected.dtype, expected.shape)
 
     @pytest.mark.parametrize("value", [b"abc", [1, 2], None, 5], ids=repr)
-    def test_constructor_rejects_non_arrays(self, prototype: BufferPrototype, value: Any) -> None:
+    def test_nd_constructor_rejects_non_arrays(
+        self, prototype: BufferPrototype, value: Any
+    ) -> None:
         """The constructor takes arrays only: others are a TypeError naming the argument."""
         with pytest.raises(TypeError, match="array"):
             prototype.nd_buffer(value)
@@ -195,7 +197,8 @@ class NDBufferSuite(SuiteBase):
         np.testing.assert_array_equal(array, source)
 
     @pytest.mark.parametrize(
-        ("dtype", "expected"), [("<f8", "little"), (">f8", "big"), ("<i2", "little"), (">u4", "big")]
+        ("dtype", "expected"),
+        [("<f8", "little"), (">f8", "big"), ("<i2", "little"), (">u4", "big")],
     )
     def test_byteorder(self, prototype: BufferPrototype, dtype: str, expected: str) -> None:
         """byteorder names the byte order of multi-byte dtypes."""
@@ -203,9 +206,10 @@ class NDBufferSuite(SuiteBase):
 
     def test_byteorder_of_single_bytes_is_native(self, prototype: BufferPrototype) -> None:
         """Single-byte dtypes have no byte order: they report the machine's."""
-        assert make_ndbuffer(prototype, np.zeros(2, dtype="u1")).byteorder == __import__(
-            "sys"
-        ).byteorder
+        assert (
+            make_ndbuffer(prototype, np.zeros(2, dtype="u1")).byteorder
+            == __import__("sys").byteorder
+        )
 
     def test_dtype_shape_len_repr(self, prototype: BufferPrototype) -> None:
         """dtype, shape, len and repr describe the data."""
@@ -236,9 +240,8 @@ class NDBufferSuite(SuiteBase):
         assert buf.device == prototype.buffer.create_zero_length().device
         assert not buf.readonly
 
-    def test_read_only_host_arrays_refuse_writes(
-        self, prototype: BufferPrototype, host_only: None
-    ) -> None:
+    @pytest.mark.usefixtures("host_only")
+    def test_read_only_host_arrays_refuse_writes(self, prototype: BufferPrototype) -> None:
         """Wrapping a read-only array gives a read-only buffer that refuses writes."""
         array = np.zeros(3)
         array.flags.writeable = False
@@ -269,7 +272,12 @@ class NDBufferSuite(SuiteBase):
 
     @pytest.mark.parametrize(
         ("shape", "axis", "expected"),
-        [((1, 3, 1), (0,), (3, 1)), ((1, 3, 1), (0, 2), (3,)), ((2, 1), (1,), (2,)), ((1,), (0,), ())],
+        [
+            ((1, 3, 1), (0,), (3, 1)),
+            ((1, 3, 1), (0, 2), (3,)),
+            ((2, 1), (1,), (2,)),
+            ((1,), (0,), ()),
+        ],
         ids=str,
     )
     def test_squeeze(
@@ -410,7 +418,7 @@ class NDBufferSuite(SuiteBase):
 
     @pytest.mark.parametrize("protocol", range(2, pickle.HIGHEST_PROTOCOL + 1))
     @pytest.mark.parametrize("order", ["C", "F"])
-    def test_pickle_round_trips(
+    def test_nd_pickle_round_trips(
         self, prototype: BufferPrototype, protocol: int, order: str
     ) -> None:
         """Pickling keeps class, values, dtype, shape and memory order."""
@@ -422,9 +430,8 @@ class NDBufferSuite(SuiteBase):
         np.testing.assert_array_equal(restored.as_numpy_array(), source)
         assert restored.as_numpy_array().flags.f_contiguous == (order == "F")
 
-    def test_pickle_out_of_band_does_not_copy(
-        self, prototype: BufferPrototype, host_only: None
-    ) -> None:
+    @pytest.mark.usefixtures("host_only")
+    def test_nd_pickle_out_of_band_does_not_copy(self, prototype: BufferPrototype) -> None:
         """Protocol 5 ships the data itself through buffer_callback."""
         buf = make_ndbuffer(prototype, np.arange(1000, dtype="f8"))
         shipped: list[pickle.PickleBuffer] = []

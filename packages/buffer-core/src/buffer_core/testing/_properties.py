@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
@@ -82,7 +81,9 @@ class PropertySuite(SuiteBase):
 
     @_SETTINGS
     @given(
-        value=st.one_of(st.integers(-100, 100), st.floats(allow_nan=False, min_value=1, max_value=1e6)),
+        value=st.one_of(
+            st.integers(-100, 100), st.floats(allow_nan=False, min_value=1, max_value=1e6)
+        ),
         shape=hnp.array_shapes(min_dims=1, max_dims=3, max_side=40),
         flip=st.integers(0, 10_000),
     )
@@ -98,7 +99,11 @@ class PropertySuite(SuiteBase):
         assert not buf.all_equal(value)
 
     @_SETTINGS
-    @given(array=hnp.arrays(dtype=np.dtype("f8"), shape=hnp.array_shapes(min_dims=2, max_dims=3, max_side=5)))
+    @given(
+        array=hnp.arrays(
+            dtype=np.dtype("f8"), shape=hnp.array_shapes(min_dims=2, max_dims=3, max_side=5)
+        )
+    )
     def test_transpose_reshape_astype_match_numpy(
         self, prototype: BufferPrototype, array: Any
     ) -> None:
@@ -111,5 +116,3 @@ class PropertySuite(SuiteBase):
         with np.errstate(invalid="ignore", over="ignore"):
             converted = buf.astype("f4").as_numpy_array()
         np.testing.assert_array_equal(converted, expected)
-
-

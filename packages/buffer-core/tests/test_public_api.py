@@ -1,0 +1,66 @@
+"""The public API of buffer_core is a deliberate, visible decision."""
+
+from __future__ import annotations
+
+from importlib.metadata import version
+
+import buffer_core
+import buffer_core.testing
+
+
+def test_all_is_the_public_api() -> None:
+    """Changing buffer_core.__all__ means changing this list too."""
+    assert buffer_core.__all__ == [
+        "ENTRY_POINT_GROUP",
+        "ENVIRONMENT_VARIABLE",
+        "ArrayLike",
+        "Buffer",
+        "BufferPrototype",
+        "BytesLike",
+        "Endian",
+        "NDArrayLike",
+        "NDBuffer",
+        "ScalarType",
+        "__version__",
+        "default_buffer_prototype",
+        "get_prototype",
+        "register_prototype",
+        "registered_prototypes",
+        "set_default_prototype",
+        "use_prototype",
+    ]
+
+
+def test_testing_all() -> None:
+    """The conformance kit exports its suites."""
+    assert buffer_core.testing.__all__ == [
+        "BufferSuite",
+        "ConformanceSuite",
+        "NDBufferSuite",
+        "PropertySuite",
+    ]
+
+
+def test_version_matches_metadata() -> None:
+    """__version__ is single-sourced from the installed distribution."""
+    assert buffer_core.__version__ == version("buffer-core")
+
+
+def test_abstract_classes_cannot_be_instantiated() -> None:
+    """Buffer and NDBuffer are contracts: only implementations can be built."""
+    import numpy as np
+    import pytest
+
+    with pytest.raises(TypeError, match="abstract"):
+        buffer_core.Buffer(np.zeros(1, "B"))  # type: ignore[abstract]
+    with pytest.raises(TypeError, match="abstract"):
+        buffer_core.NDBuffer(np.zeros(1))  # type: ignore[abstract]
+
+
+def test_protocols_are_runtime_checkable() -> None:
+    """NumPy arrays satisfy ArrayLike and NDArrayLike; bytes do not."""
+    import numpy as np
+
+    assert isinstance(np.zeros(3, "B"), buffer_core.ArrayLike)
+    assert isinstance(np.zeros((2, 2)), buffer_core.NDArrayLike)
+    assert not isinstance(b"abc", buffer_core.NDArrayLike)

@@ -1,0 +1,146 @@
+"""Host-memory guarantees beyond the conformance suite: allocation, isolation, -O."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+import tracemalloc
+
+import numpy as np
+import pytest
+
+import buffer_cpu
+
+MiB = 1 << 20
+
+
+def _peak_allocation(func: object) -> int:
+    tracemalloc.start()
+    try:
+        tracemalloc.reset_peak()
+        func()  # type: ignore[operator]
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+@pytest.mark.parametrize("fill", [0, 0.0, 1.5, float("nan")], ids=repr)
+def test_all_equal_scalar_allocates_nothing_buffer_sized(fill: float) -> None:
+    """all_equal(scalar) on 8 MiB uses temporaries far smaller than the buffer."""
+    buf = buffer_cpu.NDBuffer(np.full(MiB, fill))
+    assert _peak_allocation(lambda: buf.all_equal(fill)) < 2 * MiB
+    assert buf.all_equal(fill)
+
+
+def test_create_with_zero_bits_does_not_write_memory() -> None:
+    """A fill value whose bits are all zero takes lazily zeroed memory (calloc)."""
+    for fill in (None, 0, 0.0, False):
+        buf = buffer_cpu.NDBuffer.create(shape=(16,), dtype="f8", fill_value=fill)
+        assert buf.as_numpy_array().tobytes() == bytes(128)
+    negative = buffer_cpu.NDBuffer.create(shape=(2,), dtype="f8", fill_value=-0.0)
+    assert np.signbit(negative.as_numpy_array()).all()
+
+
+def test_create_keeps_generic_time_units() -> None:
+    """Allocation keeps a generic datetime unit's scale and byte order."""
+    buf = buffer_cpu.NDBuffer.create(shape=(2,), dtype=">M8[s]", fill_value=3)
+    assert buf.dtype == np.dtype(">M8[s]")
+
+
+def test_combine_copies_each_input_once_into_one_allocation() -> None:
+    """combine of n buffers allocates the result once (no intermediate concatenations)."""
+    parts = [buffer_cpu.Buffer.from_bytes(bytes(MiB)) for _ in range(4)]
+    peak = _peak_allocation(lambda: parts[0].combine(parts[1:]))
+    assert 4 * MiB <= peak < 5 * MiB
+
+
+def test_as_buffer_like_never_copies() -> None:
+    """as_buffer_like is a memoryview of the buffer's own memory, on every Python."""
+    buf = buffer_cpu.Buffer.from_bytes(bytearray(b"abc"))
+    view = buf.as_buffer_like()
+    assert isinstance(view, memoryview)
+    assert np.shares_memory(np.frombuffer(view, "B"), buf.as_numpy_array())
+
+
+def test_constructors_name_host_memory_in_errors() -> None:
+    """Arrays that are not NumPy arrays are a TypeError that says how to convert."""
+    with pytest.raises(TypeError, match="from_numpy_array"):
+        buffer_cpu.NDBuffer([1, 2])  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="from_buffer"):
+        buffer_cpu.Buffer(memoryview(b"ab"))  # type: ignore[arg-type]
+
+
+def test_from_bytes_rejects_non_contiguous_memory() -> None:
+    """A strided memoryview cannot be wrapped without a copy: a ValueError naming it."""
+    with pytest.raises(ValueError, match="bytes_like"):
+        buffer_cpu.Buffer.from_bytes(memoryview(b"abcdef")[::2])
+
+
+def _run(code: str) -> str:
+    return subprocess.run(
+        [sys.executable, "-O", "-c", textwrap.dedent(code)],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+
+
+def test_import_pulls_neither_cupy_nor_zarr() -> None:
+    """Importing buffer_cpu (and creating buffers) never imports CuPy or zarr."""
+    out = _run(
+        """
+        import sys, buffer_cpu, buffer_core
+        buffer_core.default_buffer_prototype().nd_buffer.create(shape=(2,), dtype="f8")
+        print(sorted(m for m in ("cupy", "zarr", "buffer_gpu") if m in sys.modules))
+        """
+    )
+    assert out.strip() == "[]"
+
+
+def test_validation_survives_python_optimize_mode() -> None:
+    """Under python -O (asserts stripped) bad input still raises clear errors."""
+    out = _run(
+        """
+        import numpy as np, buffer_cpu
+        for call in (
+            lambda: buffer_cpu.Buffer(np.zeros((2, 2), "B")),
+            lambda: buffer_cpu.Buffer.from_bytes(b"ab")[::2],
+            lambda: buffer_cpu.Buffer.from_bytes(b"ab").combine([b"cd"]),
+        ):
+            try:
+                call()
+            except (TypeError, ValueError) as error:
+                print(type(error).__name__)
+        """
+    )
+    assert out.split() == ["ValueError", "ValueError", "TypeError"]
+
+
+def test_environment_variable_selects_the_default_in_a_new_process() -> None:
+    """BUFFER_PROTOTYPE is read by a fresh interpreter; unknown names list the known ones."""
+    code = "import buffer_core; print(buffer_core.default_buffer_prototype().buffer.__module__)"
+    ok = subprocess.run(
+        [sys.executable, "-c", code],
+        env={**_env(), "BUFFER_PROTOTYPE": "cpu"},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert ok.stdout.strip().startswith("buffer_cpu")
+    bad = subprocess.run(
+        [sys.executable, "-c", code],
+        env={**_env(), "BUFFER_PROTOTYPE": "tpu"},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert bad.returncode != 0
+    assert "unknown buffer prototype 'tpu'" in bad.stderr
+    assert "'cpu'" in bad.stderr
+
+
+def _env() -> dict[str, str]:
+    import os
+
+    return {k: v for k, v in os.environ.items() if k != "BUFFER_PROTOTYPE"}
