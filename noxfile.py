@@ -75,6 +75,8 @@ def tests(session: nox.Session, package: str) -> None:
     # sessions of their own; `nox -s tests` queues them after the package suites.
     for signature in ZARR_TEST_SESSIONS:
         session.notify(signature)
+    # The benchmark tooling (recorder, detector, dashboard with its browser test).
+    session.notify("tests-benchkit")
     if package == "buffer-core":
         install_packages(session, "buffer-core[testing]")
         session.install("pytest-cov")
@@ -84,6 +86,9 @@ def tests(session: nox.Session, package: str) -> None:
         session.install("pytest-cov", "pytest-benchmark")
         session.run(
             "pytest",
+            # buffer-core's own tests run here too, so that coverage of the
+            # two packages is measured together.
+            "packages/buffer-core/tests",
             "packages/buffer-cpu/tests",
             "--cov=buffer_core",
             "--cov=buffer_cpu",
@@ -115,6 +120,112 @@ def tests_zarr(session: nox.Session, zarr: str) -> None:
         "no:cacheprovider",
         "packages/buffer-cpu/tests/zarr",
         "packages/buffer-cpu/tests/test_zarr_extra.py",
+        *session.posargs,
+    )
+
+
+# --- benchmarks: history in bench-results/, dashboard, comparisons (tools/benchkit) ------------
+
+BENCHKIT = ROOT / "tools" / "benchkit"
+BENCH_RESULTS = "bench-results"
+# One interpreter for every recorded run, so trends compare like with like.
+BENCH_PYTHON = PYTHONS[0]
+COMMIT_URL = "https://github.com/buffer-project/buffers/commit/{commit}"
+
+
+def _benchmark_suites(session: nox.Session) -> tuple[list[str], list[str]]:
+    """``benchkit run --suite`` arguments and install specs for every suite this machine runs.
+
+    A package whose install offers a CUDA extra measures the GPU: it runs only
+    when a CUDA device is usable here; every other package runs on the CPU.
+    """
+    gpu_problem = machine.gpu_problem()
+    cuda_extra = _cuda_extra(machine.driver_cuda_major() or DEFAULT_CUDA_VERSION)
+    suite_args: list[str] = []
+    chosen: set[str] = set()
+    specs: list[str] = []
+    for name, pkg in sorted(REPO_PACKAGES.items()):
+        folder = pkg.path / "benchmarks"
+        if not any(folder.glob("test_*.py")):
+            continue
+        on_gpu = cuda_extra in pkg.extras or name.endswith("-gpu")
+        if on_gpu and gpu_problem is not None:
+            session.log(f"{name}: GPU benchmarks skipped ({gpu_problem})")
+            continue
+        chosen.add(name)
+        specs.append(f"{name}[{cuda_extra}]" if on_gpu else name)
+        suite_args += ["--suite", name, str(folder.relative_to(ROOT)), "gpu" if on_gpu else "cpu"]
+    needed = sorted(dependencies_closure(REPO_PACKAGES, chosen) - chosen)
+    return suite_args, [*needed, *specs]
+
+
+@nox.session(python=BENCH_PYTHON, default=False)
+def bench(session: nox.Session) -> None:
+    """Run every package's benchmarks on the devices here, record them, rebuild the dashboard."""
+    suite_args, specs = _benchmark_suites(session)
+    if not suite_args:
+        session.error("no package has a benchmarks/ folder with test_*.py files")
+    install_packages(session, *specs)
+    # zarr's own buffers are the baseline the suites measure beside ours.
+    session.install(str(BENCHKIT), "pytest-benchmark", "zarr")
+    session.run("python", "-m", "benchkit", "machine")
+    # Pytest options after `--` reach every suite, e.g. -- -k all_equal.
+    status = session.run(
+        "python",
+        "-m",
+        "benchkit",
+        "run",
+        "--results",
+        BENCH_RESULTS,
+        *suite_args,
+        *session.posargs,
+        success_codes=[0, 1],
+    )
+    session.run(
+        "python",
+        "-m",
+        "benchkit",
+        "dashboard",
+        "--results",
+        BENCH_RESULTS,
+        "--commit-url",
+        COMMIT_URL,
+    )
+    if status is False:
+        session.error("a benchmark suite failed; its passing benchmarks were still recorded")
+
+
+@nox.session(python=BENCH_PYTHON, default=False)
+def dashboard(session: nox.Session) -> None:
+    """Build the benchmark dashboard: -- [--results DIR] [--out DIR] [--serve]."""
+    session.install(str(BENCHKIT))
+    session.run(
+        "python", "-m", "benchkit", "dashboard", "--commit-url", COMMIT_URL, *session.posargs
+    )
+
+
+@nox.session(name="bench-compare", python=BENCH_PYTHON, default=False)
+def bench_compare(session: nox.Session) -> None:
+    """Ratio table of two recorded runs; fails on a regression: -- BASE HEAD [--machine KEY]."""
+    if len(session.posargs) < 2:
+        session.error(
+            "usage: nox -s bench-compare -- BASE HEAD  (run ids, commits, git refs, latest)"
+        )
+    session.install(str(BENCHKIT))
+    session.run("python", "-m", "benchkit", "compare", *session.posargs)
+
+
+@nox.session(name="tests-benchkit", python=BENCH_PYTHON)
+def tests_benchkit(session: nox.Session) -> None:
+    """Test the benchmark tooling, including the dashboard in headless Chromium."""
+    session.install(f"{BENCHKIT}[test]")
+    session.run(
+        "pytest",
+        "-p",
+        "no:cacheprovider",
+        "tools/benchkit/tests",
+        "--cov=benchkit",
+        "--cov-report=term-missing:skip-covered",
         *session.posargs,
     )
 
