@@ -1,0 +1,281 @@
+"""Flat byte buffers in CUDA device memory."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterable
+from typing import Any, Self
+
+import numpy as np
+import numpy.typing as npt
+
+import buffer_core
+from buffer_core._buffer import check_contiguous_slice, require_buffer
+from buffer_core._errors import describe, expected_type
+from buffer_gpu._cupy import check_device, cupy, on_device
+from buffer_gpu._device_arrays import allocate, bring_to_current_device, contiguous_storage, upload
+from buffer_gpu._interchange import import_device_array, is_cupy_array, is_device_array
+from buffer_gpu._transfer import copy_device_to_device, stage_to_device, stage_to_host
+
+__all__ = ["Buffer"]
+
+_BYTE = np.dtype("B")
+
+
+def _device_bytes(array_like: Any) -> Any:
+    """What the constructor wraps: a device array as it is, a host byte array copied once."""
+    if is_device_array(array_like):
+        return import_device_array(array_like)
+    if isinstance(array_like, np.ndarray):
+        # Checked before the copy, with the messages the base class uses.
+        if array_like.ndim != 1:
+            msg = f"array_like: only 1-dim allowed, got an array of {array_like.ndim} dimensions"
+            raise ValueError(msg)
+        if array_like.dtype != _BYTE:
+            msg = f"array_like: only byte dtype ('B') allowed, got dtype {array_like.dtype}"
+            raise ValueError(msg)
+        check_device()
+        return upload(array_like)
+    msg = "array_like"
+    raise expected_type(
+        msg,
+        "a 1-d uint8 device array (CuPy, or any object with __cuda_array_interface__ "
+        "or CUDA __dlpack__) or a NumPy array to copy to the device",
+        array_like,
+    )
+
+
+class Buffer(buffer_core.Buffer):
+    """Flat bytes in CUDA device memory, held by a 1-d CuPy ``uint8`` array.
+
+    The constructor and :meth:`from_array_like` wrap device arrays from any
+    library that speaks the CUDA Array Interface or DLPack (CuPy, Numba,
+    PyTorch, JAX) without a copy; a NumPy byte array is copied to the
+    current device once. Device buffers are always writable.
+
+    Memory is allocated on the current CuPy device; operations on a buffer
+    run on the buffer's own device, on that device's current CuPy stream.
+    Host-to-device copies may still be in flight when a method returns: call
+    :meth:`synchronize` before handing the memory to work on another stream.
+    """
+
+    _data: Any
+
+    def __init__(self, array_like: Any) -> None:
+        super().__init__(_device_bytes(array_like))
+
+    @classmethod
+    def _check_memory(cls, array_like: Any) -> None:
+        if not is_cupy_array(array_like) or not isinstance(array_like, cupy().ndarray):
+            msg = "array_like"
+            raise expected_type(
+                msg,
+                "a CuPy array in device memory (use from_buffer() to move host data)",
+                array_like,
+            )
+
+    @property
+    def device(self) -> str:
+        return f"cuda:{int(self._data.device.id)}"
+
+    @property
+    def readonly(self) -> bool:
+        return False
+
+    def _on_own_device(self) -> Any:
+        return on_device(int(self._data.device.id))
+
+    def synchronize(self) -> None:
+        """Block until all work queued on this buffer's device's current stream has finished."""
+        with self._on_own_device():
+            cupy().cuda.get_current_stream().synchronize()
+
+    # --- construction ------------------------------------------------------------------------
+
+    @classmethod
+    def create_zero_length(cls) -> Self:
+        cp = check_device()
+        return cls(cp.empty(0, dtype=_BYTE))
+
+    @classmethod
+    def from_buffer(cls, buffer: buffer_core.Buffer) -> Self:
+        source = require_buffer("buffer", buffer)
+        if isinstance(source, Buffer):
+            return cls(source._data)
+        array = source.as_array_like()
+        if is_device_array(array):
+            return cls(import_device_array(array))
+        host = source.as_numpy_array()
+        check_device()
+        return cls(upload(np.ascontiguousarray(host).reshape(-1).view(_BYTE)))
+
+    @classmethod
+    def from_bytes(cls, bytes_like: Any) -> Self:
+        try:
+            host = np.frombuffer(bytes_like, dtype=_BYTE)
+        except TypeError:
+            msg = "bytes_like"
+            raise expected_type(
+                msg, "a bytes-like object (bytes, bytearray, memoryview, ...)", bytes_like
+            ) from None
+        except ValueError as error:
+            msg = f"bytes_like: {error}"
+            raise ValueError(msg) from None
+        check_device()
+        return cls(upload(host))
+
+    # --- conversion --------------------------------------------------------------------------
+
+    def as_numpy_array(self) -> npt.NDArray[Any]:
+        """The bytes copied to host memory, through the pinned staging pool."""
+        with self._on_own_device():
+            storage, _ = contiguous_storage(self._data, raw=False)
+            host = np.empty(int(storage.size), dtype=_BYTE)
+            stage_to_host(int(storage.data.ptr), host)
+        return host
+
+    @property
+    def __cuda_array_interface__(self) -> dict[str, Any]:
+        """Export the bytes to CuPy, Numba or PyTorch without a copy."""
+        interface: dict[str, Any] = self._data.__cuda_array_interface__
+        return interface
+
+    def __dlpack__(self, **kwargs: Any) -> Any:
+        """Export the bytes through DLPack, without a copy."""
+        with self._on_own_device():
+            return self._data.__dlpack__(**kwargs)
+
+    # --- writing ------------------------------------------------------------------------------
+
+    def __setitem__(self, key: slice, value: Any) -> None:
+        key = check_contiguous_slice(key)
+        start, stop, _ = key.indices(len(self))
+        expected = max(0, stop - start)
+        with self._on_own_device():
+            source, host = self._value_source(value)
+            if source is None and host is None:
+                self._data[key] = value  # an integer: a fill kernel
+                return
+            got = int(source.size if source is not None else host.size)  # type: ignore[union-attr]
+            if got != expected:
+                msg = f"value: expected {expected} bytes to fill {key}, got {got} bytes"
+                raise ValueError(msg)
+            if host is not None and self._data.flags.c_contiguous:
+                # Straight into the slice: no temporary device array.
+                stage_to_device([host], int(self._data.data.ptr) + start)
+            elif host is not None:
+                self._data[key] = upload(host)
+            else:
+                self._data[key] = bring_to_current_device(source)
+
+    def _value_source(self, value: Any) -> tuple[Any, npt.NDArray[np.uint8] | None]:
+        """``(device array, None)`` or ``(None, host bytes)`` for a value; ``(None, None)`` for scalars."""
+        if isinstance(value, buffer_core.Buffer):
+            array = value.as_array_like()
+            if is_device_array(array):
+                return import_device_array(array), None
+            return None, _host_bytes(value.as_numpy_array())
+        if isinstance(value, (bytes, bytearray, memoryview)):
+            return None, np.frombuffer(value, dtype=_BYTE)
+        if is_device_array(value):
+            return import_device_array(value).reshape(-1), None
+        if isinstance(value, np.ndarray) and value.ndim > 0:
+            return None, _host_bytes(value.astype(_BYTE, copy=False))
+        return None, None
+
+    def _coerce_value(self, value: Any) -> Any:
+        source, host = self._value_source(value)
+        if source is not None:
+            return bring_to_current_device(source)
+        return value if host is None else upload(host)
+
+    # --- combining ----------------------------------------------------------------------------
+
+    def combine(self, others: Iterable[buffer_core.Buffer]) -> Self:
+        """Concatenate into new memory on this buffer's device.
+
+        Device parts are copied device to device; all host parts are packed
+        into pinned staging memory and cross the bus together, in one copy
+        per staging chunk (one in all when they fit in a chunk).
+        """
+        if isinstance(others, buffer_core.Buffer):
+            msg = "others"
+            raise expected_type(msg, "an iterable of Buffers (wrap one in a list)", others)
+        try:
+            parts: list[Any] = list(others)
+        except TypeError:
+            msg = "others"
+            raise expected_type(msg, "an iterable of Buffers", others) from None
+        for index, part in enumerate(parts):
+            if not isinstance(part, buffer_core.Buffer):
+                msg = f"others[{index}]: expected a Buffer, got {describe(part)}"
+                raise TypeError(msg)
+        cp = cupy()
+        with self._on_own_device():
+            pieces: list[tuple[int, Any, npt.NDArray[np.uint8] | None]] = []
+            offset = 0
+            for part in [self, *parts]:
+                array = part.as_array_like()
+                if is_device_array(array):
+                    device = cp.ascontiguousarray(
+                        bring_to_current_device(import_device_array(array))
+                    )
+                    pieces.append((offset, device, None))
+                else:
+                    host = _host_bytes(part.as_numpy_array())
+                    pieces.append((offset, None, host))
+                offset += len(part)
+            result = allocate((offset,), _BYTE, "C", zeroed=False)
+            base = int(result.data.ptr)
+            for start, device, _ in pieces:
+                if device is not None:
+                    copy_device_to_device(base + start, int(device.data.ptr), int(device.size))
+            self._upload_host_pieces(result, [(s, h) for s, _, h in pieces if h is not None])
+        return self.__class__(result)
+
+    @staticmethod
+    def _upload_host_pieces(result: Any, pieces: list[tuple[int, npt.NDArray[np.uint8]]]) -> None:
+        pieces = [(start, host) for start, host in pieces if host.size]
+        if not pieces:
+            return
+        base = int(result.data.ptr)
+        adjacent = all(
+            start + host.size == following
+            for (start, host), (following, _) in itertools.pairwise(pieces)
+        )
+        if adjacent:
+            stage_to_device([host for _, host in pieces], base + pieces[0][0])
+            return
+        # Device parts sit between host parts: the host parts still cross
+        # together, into scratch memory, and are placed by device copies.
+        total = sum(host.size for _, host in pieces)
+        scratch = allocate((total,), _BYTE, "C", zeroed=False)
+        stage_to_device([host for _, host in pieces], int(scratch.data.ptr))
+        position = 0
+        for start, host in pieces:
+            copy_device_to_device(base + start, int(scratch.data.ptr) + position, host.size)
+            position += host.size
+
+    # --- comparison ---------------------------------------------------------------------------
+
+    def __eq__(self, other: object) -> bool:
+        """Compared on this buffer's device; host bytes of ``other`` are copied there."""
+        if not isinstance(other, buffer_core.Buffer):
+            return NotImplemented
+        if len(self) != len(other):
+            return False
+        if len(self) == 0:
+            return True
+        cp = cupy()
+        with self._on_own_device():
+            source, host = self._value_source(other)
+            theirs = upload(host) if host is not None else bring_to_current_device(source)
+            return bool(cp.array_equal(self._data, theirs))
+
+    __hash__ = None  # mutable, compared by value
+
+
+def _host_bytes(array: npt.NDArray[Any]) -> npt.NDArray[np.uint8]:
+    """A contiguous 1-d ``uint8`` view (or, for strided input, copy) of host bytes."""
+    contiguous = np.ascontiguousarray(array)
+    return contiguous.reshape(-1).view(_BYTE)

@@ -1,0 +1,401 @@
+"""N-dimensional buffers in CUDA device memory."""
+
+from __future__ import annotations
+
+import math
+import operator
+from collections.abc import Iterable, Sequence
+from typing import Any, Literal, Self, SupportsIndex, cast
+
+import numpy as np
+import numpy.typing as npt
+
+import buffer_core
+from buffer_core._errors import expected_type
+from buffer_core._ndbuffer import parse_dtype, parse_order, parse_shape
+from buffer_core._protocols import ScalarType
+from buffer_gpu._all_equal import all_equal_native, all_equal_raw
+from buffer_gpu._cupy import check_device, cupy, on_device
+from buffer_gpu._device_arrays import (
+    allocate,
+    bring_to_current_device,
+    contiguous_storage,
+    native_to_raw,
+    raw_to_native,
+    upload,
+)
+from buffer_gpu._dtypes import is_device_native, native_counterpart, parse_device_dtype
+from buffer_gpu._interchange import import_device_array, is_device_array
+from buffer_gpu._transfer import host_byte_view, stage_to_host
+
+__all__ = ["NDBuffer"]
+
+_ARRAY_HINT = (
+    "a device array (CuPy, or any object with __cuda_array_interface__ or CUDA __dlpack__) "
+    "or a NumPy array to copy to the device"
+)
+
+
+def _fill_scalar(dtype: np.dtype[Any], fill_value: Any) -> np.ndarray[Any, Any]:
+    """``fill_value`` converted to ``dtype`` on the host, as np.full would convert it."""
+    scalar = np.empty((), dtype=dtype)
+    try:
+        np.copyto(scalar, fill_value, casting="unsafe")
+    except (TypeError, ValueError, OverflowError) as error:
+        msg = f"fill_value: cannot store {fill_value!r} in dtype {dtype}: {error}"
+        raise ValueError(msg) from None
+    return scalar
+
+
+def _normalize_key(key: Any) -> tuple[Any, ...]:
+    """The key as a tuple holding an Ellipsis, with host index arrays moved to the device.
+
+    The Ellipsis keeps integer indexing from producing a scalar (0-d views
+    instead) and leaves room for the raw storage's trailing byte axis.
+    """
+    parts = key if isinstance(key, tuple) else (key,)
+    if not any(part is Ellipsis for part in parts):
+        parts = (*parts, Ellipsis)
+    cp = cupy()
+    return tuple(cp.asarray(part) if isinstance(part, np.ndarray) else part for part in parts)
+
+
+class NDBuffer(buffer_core.NDBuffer):
+    """N-dimensional data in CUDA device memory, held by a CuPy array.
+
+    Dtypes CuPy computes with (native-order booleans, integers, floats and
+    complex numbers) are held as CuPy arrays of that dtype, which
+    :meth:`as_ndarray_like` returns. Other dtypes (big-endian numbers,
+    strings, datetimes, extended precision) are held as their raw bytes: a
+    ``uint8`` CuPy array with an extra last axis of length ``itemsize``, the
+    dtype kept beside it; :attr:`dtype` and :attr:`shape` describe the data,
+    not that array. Where CuPy has no arithmetic for such a dtype,
+    :meth:`astype` converts through the host.
+
+    Memory is allocated on the current CuPy device; operations on a buffer
+    run on the buffer's own device, on that device's current CuPy stream;
+    :meth:`synchronize` waits for them.
+    """
+
+    _data: Any
+    _dtype: np.dtype[Any]
+    _raw: bool
+
+    def __init__(self, array: Any) -> None:
+        if is_device_array(array):
+            device_array = import_device_array(array)
+        elif isinstance(array, np.ndarray):
+            parse_device_dtype(array.dtype, "array")
+            check_device()
+            device_array = upload(array)
+            if not is_device_native(array.dtype):
+                self._set(device_array, array.dtype)
+                return
+        else:
+            msg = "array"
+            raise expected_type(msg, _ARRAY_HINT, array)
+        super().__init__(device_array)
+        self._dtype = device_array.dtype
+        self._raw = False
+
+    def _set(self, storage: Any, dtype: np.dtype[Any]) -> None:
+        self._data = storage
+        self._dtype = dtype
+        self._raw = not is_device_native(dtype)
+
+    def _wrap(self, storage: Any, dtype: np.dtype[Any] | None = None) -> Self:
+        """A buffer of this class over ``storage`` holding elements of ``dtype``."""
+        result = self.__class__.__new__(self.__class__)
+        result._set(storage, self._dtype if dtype is None else dtype)
+        return result
+
+    @classmethod
+    def _from_storage(cls, storage: Any, dtype: np.dtype[Any]) -> Self:
+        result = cls.__new__(cls)
+        result._set(storage, dtype)
+        return result
+
+    @classmethod
+    def _check_memory(cls, array: Any) -> None:
+        if not isinstance(array, cupy().ndarray):
+            msg = "array"
+            raise expected_type(msg, _ARRAY_HINT, array)
+
+    # --- where the memory lives ------------------------------------------------------------
+
+    @property
+    def device(self) -> str:
+        return f"cuda:{int(self._data.device.id)}"
+
+    @property
+    def readonly(self) -> bool:
+        return False
+
+    def _on_own_device(self) -> Any:
+        return on_device(int(self._data.device.id))
+
+    def synchronize(self) -> None:
+        """Block until all work queued on this buffer's device's current stream has finished."""
+        with self._on_own_device():
+            cupy().cuda.get_current_stream().synchronize()
+
+    # --- construction ----------------------------------------------------------------------
+
+    @classmethod
+    def create(
+        cls,
+        *,
+        shape: Iterable[int],
+        dtype: npt.DTypeLike,
+        order: Literal["C", "F"] = "C",
+        fill_value: Any | None = None,
+    ) -> Self:
+        dims = parse_shape(shape)
+        parsed = parse_device_dtype(parse_dtype(dtype))
+        layout = parse_order(order)
+        if fill_value is None:
+            check_device()
+            return cls._from_storage(allocate(dims, parsed, layout, zeroed=True), parsed)
+        scalar = _fill_scalar(parsed, fill_value)
+        pattern = scalar.tobytes()
+        check_device()
+        zero_bits = not pattern.strip(b"\0")
+        # Zero bits are a memset; anything else is one fill kernel.
+        storage = allocate(dims, parsed, layout, zeroed=zero_bits)
+        result = cls._from_storage(storage, parsed)
+        if not zero_bits:
+            result._fill_with(scalar)
+        return result
+
+    @classmethod
+    def empty(
+        cls, shape: tuple[int, ...], dtype: npt.DTypeLike, order: Literal["C", "F"] = "C"
+    ) -> Self:
+        dims = parse_shape(shape)
+        parsed = parse_device_dtype(parse_dtype(dtype))
+        layout = parse_order(order)
+        check_device()
+        return cls._from_storage(allocate(dims, parsed, layout, zeroed=False), parsed)
+
+    @classmethod
+    def from_numpy_array(cls, array_like: npt.ArrayLike) -> Self:
+        """Wrap a device array without a copy; copy anything else to the device once."""
+        if is_device_array(array_like):
+            return cls(array_like)
+        host = np.asarray(array_like)
+        parse_device_dtype(host.dtype, "array_like")
+        check_device()
+        return cls._from_storage(upload(host), host.dtype)
+
+    # --- conversion ------------------------------------------------------------------------
+
+    def as_numpy_array(self) -> npt.NDArray[Any]:
+        """The data copied to host memory, through the pinned staging pool.
+
+        C- and F-contiguous data keep their order; other layouts arrive in C order.
+        """
+        with self._on_own_device():
+            storage, order = contiguous_storage(self._data, self._raw)
+            host = np.empty(self.shape, dtype=self._dtype, order=order)
+            if host.size and self._dtype.itemsize:
+                stage_to_host(int(storage.data.ptr), host_byte_view(host))
+        return host
+
+    def as_scalar(self) -> ScalarType:
+        if self._size != 1:
+            msg = f"Buffer does not contain a single scalar value: it has shape {self.shape}"
+            raise ValueError(msg)
+        return cast("ScalarType", self.as_numpy_array().reshape(())[()])
+
+    @property
+    def __cuda_array_interface__(self) -> dict[str, Any]:
+        """Export the data to CuPy, Numba or PyTorch without a copy (native dtypes only)."""
+        if self._raw:
+            msg = f"dtype {self._dtype} has no CUDA Array Interface type; it is held as raw bytes"
+            raise AttributeError(msg)
+        interface: dict[str, Any] = self._data.__cuda_array_interface__
+        return interface
+
+    def __dlpack__(self, **kwargs: Any) -> Any:
+        """Export the data through DLPack without a copy (native dtypes only)."""
+        if self._raw:
+            msg = f"dtype {self._dtype} cannot be exported through DLPack"
+            raise BufferError(msg)
+        with self._on_own_device():
+            return self._data.__dlpack__(**kwargs)
+
+    # --- description -----------------------------------------------------------------------
+
+    @property
+    def dtype(self) -> np.dtype[Any]:
+        return self._dtype
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        shape = tuple(int(n) for n in self._data.shape)
+        return shape[:-1] if self._raw else shape
+
+    @property
+    def _size(self) -> int:
+        return math.prod(self.shape)
+
+    def __len__(self) -> int:
+        shape = self.shape
+        if not shape:
+            msg = "len() of a 0-d buffer"
+            raise TypeError(msg)
+        return shape[0]
+
+    def __repr__(self) -> str:
+        # No values: printing them would copy the data to the host.
+        return f"<NDBuffer shape={self.shape} dtype={self.dtype} on {self.device}>"
+
+    # --- views and copies ------------------------------------------------------------------
+
+    def _trailing(self, dims: tuple[int, ...]) -> tuple[int, ...]:
+        return (*dims, self._dtype.itemsize) if self._raw else dims
+
+    def reshape(self, newshape: tuple[int, ...] | Literal[-1]) -> Self:
+        shape = (newshape,) if isinstance(newshape, int) else newshape
+        try:
+            dims = tuple(operator.index(d) for d in shape)
+        except TypeError:
+            msg = "newshape"
+            raise expected_type(msg, "a tuple of integers or -1", newshape) from None
+        with self._on_own_device():
+            try:
+                return self._wrap(self._data.reshape(self._trailing(dims)))
+            except ValueError as error:
+                msg = f"newshape: cannot reshape a buffer of shape {self.shape} into {dims}"
+                raise ValueError(msg) from error
+
+    def squeeze(self, axis: tuple[int, ...]) -> Self:
+        given: Any = axis  # a bare integer is accepted too, as NumPy does
+        axes = (given,) if isinstance(given, int) else tuple(given)
+        shape = self.shape
+        for a in axes:
+            if not -len(shape) <= a < len(shape) or shape[a] != 1:
+                msg = f"axis: {a} is not a dimension of length one in shape {shape}"
+                raise ValueError(msg)
+        keep = {a % len(shape) for a in axes}
+        return self.reshape(tuple(n for i, n in enumerate(shape) if i not in keep))
+
+    def astype(self, dtype: npt.DTypeLike, order: Literal["K", "A", "C", "F"] = "K") -> Self:
+        target = parse_device_dtype(parse_dtype(dtype))
+        layout = parse_order(order, "KACF")
+        with self._on_own_device():
+            values = self._native_values()
+            if values is not None and is_device_native(target):
+                return self._wrap(values.astype(target, order=layout), target)
+            swapped = native_counterpart(target)
+            if values is not None and swapped is not None:
+                return self._wrap(native_to_raw(values.astype(swapped), target), target)
+            # Strings, datetimes and extended precision: CuPy has no
+            # conversions for them, so NumPy converts on the host.
+            host = self.as_numpy_array().astype(target, order=layout)
+            return self._wrap(upload(host), target)
+
+    def _native_values(self) -> Any:
+        """The data as a CuPy array CuPy computes with, or None (strings, datetimes, ...)."""
+        if not self._raw:
+            return self._data
+        native = native_counterpart(self._dtype)
+        return None if native is None else raw_to_native(self._data, self._dtype, native)
+
+    def copy(self) -> Self:
+        with self._on_own_device():
+            return self._wrap(self._data.copy())
+
+    def transpose(self, axes: SupportsIndex | Sequence[SupportsIndex] | None) -> Self:
+        with self._on_own_device():
+            if not self._raw:
+                return self._wrap(self._data.transpose(axes))
+            ndim = len(self.shape)
+            if axes is None:
+                order = tuple(reversed(range(ndim)))
+            else:
+                listed = (axes,) if isinstance(axes, SupportsIndex) else tuple(axes)
+                order = tuple(operator.index(a) for a in listed)
+                if sorted(a % ndim if -ndim <= a < ndim else -1 for a in order) != list(
+                    range(ndim)
+                ):
+                    msg = f"axes: {axes!r} is not a permutation of {ndim} axes"
+                    raise ValueError(msg)
+                order = tuple(a % ndim for a in order)
+            return self._wrap(self._data.transpose((*order, ndim)))
+
+    # --- element access --------------------------------------------------------------------
+
+    def __getitem__(self, key: Any) -> Self:
+        with self._on_own_device():
+            parts = _normalize_key(key)
+            if self._raw:
+                parts = (*parts, slice(None))
+            return self._wrap(self._data[parts])
+
+    def __setitem__(self, key: Any, value: Any) -> None:
+        with self._on_own_device():
+            parts = _normalize_key(key)
+            if self._raw:
+                self._data[(*parts, slice(None))] = self._raw_values(value)
+                return
+            self._data[parts] = self._native_value(value)
+
+    def _native_value(self, value: Any) -> Any:
+        """``value`` in a form CuPy assigns from: a scalar or an array on this device."""
+        if isinstance(value, NDBuffer):
+            values = value._native_values()
+            if values is not None:
+                return bring_to_current_device(values)
+            return upload(value.as_numpy_array().astype(self._dtype))
+        if isinstance(value, buffer_core.NDBuffer):
+            value = value.as_numpy_array()
+        if is_device_array(value):
+            return bring_to_current_device(import_device_array(value))
+        if isinstance(value, np.ndarray) and value.ndim == 0:
+            return value[()]
+        if isinstance(value, (np.ndarray, list, tuple)):
+            host = np.asarray(value)
+            if not is_device_native(host.dtype):
+                host = host.astype(self._dtype)
+            return upload(host)
+        return value
+
+    def _raw_values(self, value: Any) -> Any:
+        """``value`` as raw storage of this buffer's dtype, on this device."""
+        if isinstance(value, NDBuffer) and value._dtype == self._dtype:
+            return bring_to_current_device(value._data)
+        if isinstance(value, buffer_core.NDBuffer):
+            value = value.as_numpy_array()
+        elif is_device_array(value):
+            value = import_device_array(value).get()
+        host = np.asarray(value).astype(self._dtype)
+        return upload(np.ascontiguousarray(host).reshape((*host.shape, 1)).view(np.uint8))
+
+    def _coerce_ndbuffer(self, value: buffer_core.NDBuffer) -> Any:
+        return self._raw_values(value) if self._raw else self._native_value(value)
+
+    def fill(self, value: Any) -> None:
+        with self._on_own_device():
+            if self._raw:
+                scalar = np.empty((), dtype=self._dtype)
+                scalar[()] = value
+                self._fill_with(scalar)
+            else:
+                self._data.fill(value[()] if isinstance(value, np.ndarray) else value)
+
+    def _fill_with(self, scalar: np.ndarray[Any, Any]) -> None:
+        """Set every element to the 0-d host array ``scalar`` of this buffer's dtype."""
+        cp = cupy()
+        with self._on_own_device():
+            if self._raw:
+                self._data[...] = cp.asarray(np.frombuffer(scalar.tobytes(), dtype=np.uint8))
+            else:
+                self._data.fill(scalar[()])
+
+    def all_equal(self, other: Any, equal_nan: bool = True) -> bool:
+        """Evaluated on the device; only the answer is copied to the host."""
+        with self._on_own_device():
+            if self._raw:
+                return all_equal_raw(self._data, self._dtype, other, equal_nan)
+            return all_equal_native(self._data, other, equal_nan)

@@ -1,0 +1,156 @@
+"""Moving bytes between host and device memory through the pinned staging pool.
+
+Every copy is issued on the current CuPy stream of the current device, so it
+is ordered with the kernels the caller issued before and after it.
+
+Host to device returns as soon as the last chunk is queued: the source has
+been read by then (it was copied into the staging chunk), and the chunk
+itself stays reserved until its copy has finished. Device to host returns
+when the bytes are in host memory.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, Literal, cast
+
+import numpy as np
+import numpy.typing as npt
+
+from buffer_gpu._cupy import cupy
+from buffer_gpu._pinned import StagingChunk, staging_pool
+
+__all__ = [
+    "copy_device_to_device",
+    "host_byte_view",
+    "is_page_locked",
+    "plan_chunks",
+    "stage_to_device",
+    "stage_to_host",
+    "write_concatenated",
+]
+
+_HOST_TO_DEVICE = 1  # cudaMemcpyHostToDevice
+_DEVICE_TO_HOST = 2  # cudaMemcpyDeviceToHost
+_DEFAULT = 4  # cudaMemcpyDefault: direction from the addresses (crosses devices with UVA)
+_MEMORY_TYPE_HOST = 1  # cudaMemoryTypeHost: page-locked host memory
+
+
+def host_byte_view(array: npt.NDArray[Any]) -> npt.NDArray[np.uint8]:
+    """The bytes of a C- or F-contiguous host array, in memory order, without a copy."""
+    order: Literal["C", "F"] = (
+        "F" if array.flags.f_contiguous and not array.flags.c_contiguous else "C"
+    )
+    flat = array.reshape(-1, order=order)
+    if flat.dtype.itemsize == 0:
+        return np.empty(0, dtype=np.uint8)
+    return cast("npt.NDArray[np.uint8]", flat.view(np.uint8))
+
+
+def plan_chunks(total: int, chunk_bytes: int) -> list[tuple[int, int]]:
+    """``(start, stop)`` byte ranges of at most ``chunk_bytes`` covering ``total`` bytes."""
+    return [(start, min(start + chunk_bytes, total)) for start in range(0, total, chunk_bytes)]
+
+
+def write_concatenated(
+    sources: Sequence[npt.NDArray[np.uint8]], start: int, out: npt.NDArray[np.uint8]
+) -> None:
+    """Fill ``out`` with bytes ``start:start + len(out)`` of the sources laid end to end."""
+    position = 0
+    offset = start
+    for source in sources:
+        if offset >= source.size:
+            offset -= source.size
+            continue
+        take = min(source.size - offset, out.size - position)
+        out[position : position + take] = source[offset : offset + take]
+        position += take
+        offset = 0
+        if position == out.size:
+            return
+
+
+def is_page_locked(array: npt.NDArray[Any]) -> bool:
+    """Whether ``array``'s memory is pinned, so the copy engine can read it directly."""
+    runtime = cupy().cuda.runtime
+    try:
+        attributes = runtime.pointerGetAttributes(array.ctypes.data)
+    except runtime.CUDARuntimeError:
+        return False
+    return int(attributes.type) == _MEMORY_TYPE_HOST
+
+
+def stage_to_device(sources: Sequence[npt.NDArray[np.uint8]], destination: int) -> None:
+    """Copy the host byte arrays ``sources``, laid end to end, to device address ``destination``.
+
+    One host-to-device copy per staging chunk: many small sources share a
+    chunk, so they cross the bus together.
+    """
+    cp = cupy()
+    stream = cp.cuda.get_current_stream()
+    total = sum(int(s.size) for s in sources)
+    if total == 0:
+        return
+    if len(sources) == 1 and is_page_locked(sources[0]):
+        # Already pinned: one DMA, no staging. The caller owns that memory and
+        # may reuse it once we return, so wait for the copy.
+        cp.cuda.runtime.memcpyAsync(
+            destination, sources[0].ctypes.data, total, _HOST_TO_DEVICE, stream.ptr
+        )
+        stream.record().synchronize()
+        return
+    pool = staging_pool()
+    ranges = plan_chunks(total, pool.chunk_bytes)
+    with pool.chunks(min(2, len(ranges))) as chunks:
+        for index, (start, stop) in enumerate(ranges):
+            chunk = chunks[index % len(chunks)]
+            chunk.wait()
+            write_concatenated(sources, start, chunk.host[: stop - start])
+            cp.cuda.runtime.memcpyAsync(
+                destination + start, chunk.pointer, stop - start, _HOST_TO_DEVICE, stream.ptr
+            )
+            chunk.pending = stream.record()
+
+
+def stage_to_host(source: int, out: npt.NDArray[np.uint8]) -> None:
+    """Copy ``out.size`` bytes from device address ``source`` into the host array ``out``."""
+    cp = cupy()
+    stream = cp.cuda.get_current_stream()
+    total = int(out.size)
+    if total == 0:
+        return
+    if is_page_locked(out):
+        cp.cuda.runtime.memcpyAsync(out.ctypes.data, source, total, _DEVICE_TO_HOST, stream.ptr)
+        stream.record().synchronize()
+        return
+    pool = staging_pool()
+    ranges = plan_chunks(total, pool.chunk_bytes)
+    with pool.chunks(min(2, len(ranges))) as chunks:
+
+        def issue(index: int) -> None:
+            chunk = chunks[index % len(chunks)]
+            chunk.wait()
+            start, stop = ranges[index]
+            cp.cuda.runtime.memcpyAsync(
+                chunk.pointer, source + start, stop - start, _DEVICE_TO_HOST, stream.ptr
+            )
+            chunk.pending = stream.record()
+
+        for index in range(len(chunks)):
+            issue(index)
+        for index, (start, stop) in enumerate(ranges):
+            chunk: StagingChunk = chunks[index % len(chunks)]
+            chunk.wait()
+            # The next chunk's DMA runs while this one is copied out.
+            out[start:stop] = chunk.host[: stop - start]
+            if index + len(chunks) < len(ranges):
+                issue(index + len(chunks))
+
+
+def copy_device_to_device(destination: int, source: int, nbytes: int) -> None:
+    """Queue a copy of ``nbytes`` between device addresses, possibly on different devices."""
+    if nbytes == 0:
+        return
+    cp = cupy()
+    stream = cp.cuda.get_current_stream()
+    cp.cuda.runtime.memcpyAsync(destination, source, nbytes, _DEFAULT, stream.ptr)
