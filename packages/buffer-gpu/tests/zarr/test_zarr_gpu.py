@@ -1,0 +1,103 @@
+"""buffer_gpu.zarr: zarr-python arrays on device memory match zarr's own GPU buffers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pytest
+
+pytestmark = pytest.mark.zarr
+
+zarr = pytest.importorskip("zarr", reason="needs zarr-python (the buffer-gpu[zarr] extra)")
+import zarr.core.buffer.gpu as zarr_gpu
+from zarr.codecs import BytesCodec, Crc32cCodec, GzipCodec, ZstdCodec
+from zarr.storage import MemoryStore
+
+import buffer_core
+import buffer_gpu
+import buffer_gpu.zarr as adapter
+
+
+def _device() -> Any:
+    """CuPy, or a skip naming why no CUDA device can be used."""
+    cp = pytest.importorskip("cupy", reason="needs CuPy (buffer-gpu[cuda12] or [cuda13])")
+    try:
+        count = cp.cuda.runtime.getDeviceCount()
+    except cp.cuda.runtime.CUDARuntimeError as error:
+        pytest.skip(f"no usable CUDA device: {error}")
+    if count == 0:
+        pytest.skip("no usable CUDA device: none found")
+    return cp
+
+
+def test_adapters_subclass_ours_and_zarrs_gpu_classes() -> None:
+    """Importable without CuPy; zarr's GPU classes add identity, our classes the behaviour."""
+    assert issubclass(adapter.Buffer, buffer_gpu.Buffer)
+    assert issubclass(adapter.Buffer, zarr_gpu.Buffer)
+    assert issubclass(adapter.NDBuffer, buffer_gpu.NDBuffer)
+    assert issubclass(adapter.NDBuffer, zarr_gpu.NDBuffer)
+    assert adapter.Buffer.__mro__.index(buffer_core.Buffer) < adapter.Buffer.__mro__.index(
+        zarr_gpu.Buffer
+    )
+    assert f"{adapter.Buffer.__module__}.{adapter.Buffer.__qualname__}" == "buffer_gpu.zarr.Buffer"
+    assert isinstance(adapter.buffer_prototype, zarr.core.buffer.BufferPrototype)
+
+
+def _write_and_read(
+    prototype: Any, array: dict[str, Any], data: np.ndarray, *, default: bool
+) -> Any:
+    names = {
+        "buffer": f"{prototype.buffer.__module__}.{prototype.buffer.__qualname__}",
+        "ndbuffer": f"{prototype.nd_buffer.__module__}.{prototype.nd_buffer.__qualname__}",
+    }
+    store: dict[str, Any] = {}
+    with zarr.config.set(names if default else {}):
+        arr = zarr.create_array(MemoryStore(store_dict=store), **array)
+        arr.set_basic_selection(..., data, prototype=prototype)
+        region = arr.get_basic_selection((slice(1, 7), slice(2, 5)), prototype=prototype)
+        whole = arr.get_basic_selection(..., prototype=prototype)
+    chunk_types = {type(v) for k, v in store.items() if k.startswith("c/")}
+    return region, whole, {k: v.to_bytes() for k, v in store.items()}, chunk_types
+
+
+@pytest.mark.gpu
+@pytest.mark.parametrize(
+    ("array", "default"),
+    [
+        ({"serializer": BytesCodec(endian="big"), "compressors": None}, False),
+        ({"compressors": [ZstdCodec(), Crc32cCodec()]}, False),
+        ({"compressors": [GzipCodec()], "fill_value": np.nan}, False),
+        ({"shards": (4, 6), "compressors": None}, True),
+    ],
+    ids=["bytes-big", "zstd-crc32c", "gzip-nan", "sharded-default"],
+)
+def test_device_arrays_match_zarrs_gpu_buffers(array: dict[str, Any], default: bool) -> None:
+    """Data stays on the device and reads back as with zarr's own GPU buffers."""
+    cp = _device()
+    data = np.arange(8 * 6, dtype="f8").reshape(8, 6) - 10
+    spec = {"shape": (8, 6), "chunks": (2, 3), "dtype": "f8", **array}
+    ours = _write_and_read(adapter.buffer_prototype, spec, data, default=default)
+    theirs = _write_and_read(zarr_gpu.buffer_prototype, spec, data, default=default)
+    assert isinstance(ours[1], cp.ndarray)
+    np.testing.assert_array_equal(cp.asnumpy(ours[1]), data)
+    np.testing.assert_array_equal(cp.asnumpy(ours[0]), cp.asnumpy(theirs[0]))
+    if "gzip" not in str(array):  # gzip stamps the time into every member
+        assert ours[2] == theirs[2]
+    assert ours[3] == {adapter.Buffer}
+
+
+@pytest.mark.gpu
+def test_device_conversions_without_copy() -> None:
+    """zarr's GPU buffers into ours and ours into zarr's keep the same device memory."""
+    cp = _device()
+    memory = cp.arange(16, dtype="u1")
+    theirs = zarr_gpu.Buffer.from_array_like(memory)
+    ours = adapter.Buffer.from_buffer(theirs)
+    assert ours.as_array_like().data.ptr == memory.data.ptr
+    assert zarr_gpu.Buffer.from_buffer(ours).as_array_like().data.ptr == memory.data.ptr
+    nd = adapter.NDBuffer.from_ndarray_like(cp.ones((2, 3), dtype=">i4"))
+    assert nd.byteorder == zarr_gpu.NDBuffer(cp.ones(1, dtype=">i4")).byteorder
+    target = zarr_gpu.NDBuffer.create(shape=(2, 3), dtype=">i4")
+    target[...] = nd
+    assert bool((target.as_ndarray_like() == 1).all())
