@@ -144,3 +144,24 @@ def _env() -> dict[str, str]:
     import os
 
     return {k: v for k, v in os.environ.items() if k != "BUFFER_PROTOTYPE"}
+
+
+def test_buffer_protocol_hooks_on_every_python() -> None:
+    """__buffer__ exports the memory (Python 3.12+ calls it; 3.11 code may call it directly)."""
+    writable = buffer_cpu.Buffer.from_bytes(bytearray(b"abc"))
+    assert bytes(writable.__buffer__(1)) == b"abc"
+    with pytest.raises(BufferError, match="read-only"):
+        buffer_cpu.Buffer.from_bytes(b"abc").__buffer__(1)
+    nd = buffer_cpu.NDBuffer.from_numpy_array(np.arange(3, dtype="u1"))
+    assert bytes(nd.__buffer__(0)) == b"\x00\x01\x02"
+    frozen = np.zeros(2)
+    frozen.flags.writeable = False
+    with pytest.raises(BufferError, match="read-only"):
+        buffer_cpu.NDBuffer(frozen).__buffer__(1)
+
+
+def test_combine_rejects_a_single_buffer_for_others() -> None:
+    """others is an iterable of buffers; a lone Buffer is a TypeError saying so."""
+    buf = buffer_cpu.Buffer.from_bytes(b"ab")
+    with pytest.raises(TypeError, match="wrap one in a list"):
+        buf.combine(buf)  # type: ignore[arg-type]
