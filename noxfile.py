@@ -109,10 +109,12 @@ ZARR_TEST_SESSIONS = [f"tests-zarr({id_})" for id_ in ZARR_IDS]
 @nox.session(name="tests-zarr")
 @nox.parametrize(("python", "zarr"), ZARR_LINES, ids=ZARR_IDS)
 def tests_zarr(session: nox.Session, zarr: str) -> None:
-    """Run the zarr-python adapter tests (buffer_cpu.zarr) against one zarr 3.x line."""
-    # zarr first: installing buffer-cpu[zarr] afterwards keeps the line already there.
+    """Run the zarr adapter tests (buffer_cpu.zarr, buffer_gpu.zarr) against one zarr 3.x line."""
+    # zarr first: installing the [zarr] extras afterwards keeps the line already there.
+    # buffer-gpu comes without CuPy: zarr loads every registered adapter, so its
+    # entry points must not break a machine without a GPU (device tests skip).
     session.install(f"zarr=={zarr}.*")
-    install_packages(session, "buffer-core[testing]", "buffer-cpu[zarr]")
+    install_packages(session, "buffer-core[testing]", "buffer-cpu[zarr]", "buffer-gpu[zarr]")
     session.run("python", "-c", "import zarr; print('zarr', zarr.__version__)")
     session.run(
         "pytest",
@@ -120,6 +122,7 @@ def tests_zarr(session: nox.Session, zarr: str) -> None:
         "no:cacheprovider",
         "packages/buffer-cpu/tests/zarr",
         "packages/buffer-cpu/tests/test_zarr_extra.py",
+        "packages/buffer-gpu/tests/zarr",
         *session.posargs,
     )
 
