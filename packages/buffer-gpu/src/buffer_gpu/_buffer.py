@@ -118,7 +118,7 @@ class Buffer(buffer_core.Buffer):
             raise expected_type(
                 msg, "a bytes-like object (bytes, bytearray, memoryview, ...)", bytes_like
             ) from None
-        except ValueError as error:
+        except (ValueError, BufferError) as error:  # BufferError: not contiguous
             msg = f"bytes_like: {error}"
             raise ValueError(msg) from None
         check_device()

@@ -1,0 +1,172 @@
+"""The host-side logic behind transfers, dtypes and device errors, on real NumPy data."""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+import numpy as np
+import pytest
+
+from buffer_gpu._cupy import describe_device_failure, format_cuda_version
+from buffer_gpu._device_arrays import _layout_of
+from buffer_gpu._dtypes import is_device_native, native_counterpart, value_byte_indices
+from buffer_gpu._transfer import host_byte_view, plan_chunks, write_concatenated
+
+# --- device errors ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("version", "text"), [(12090, "12.9"), (13020, "13.2"), (12000, "12.0"), (11080, "11.8")]
+)
+def test_format_cuda_version(version: int, text: str) -> None:
+    """CUDA's integer versions read as major.minor."""
+    assert format_cuda_version(version) == text
+
+
+def test_no_driver_is_named() -> None:
+    """Insufficient-driver with driver version 0 means no NVIDIA driver at all."""
+    message = describe_device_failure(35, 0, 12090)
+    assert "no NVIDIA driver found" in message
+    assert "CuPy was built for CUDA 12.9" in message
+
+
+def test_old_driver_names_both_versions_and_the_fix() -> None:
+    """A driver older than CuPy's CUDA names both versions and the extras."""
+    message = describe_device_failure(35, 12020, 13020)
+    assert "CUDA driver too old for this CuPy build (driver version 12.2, needs 13.2)" in message
+    assert "buffer-gpu[cuda12]" in message
+
+
+@pytest.mark.parametrize("status", [None, 100])
+def test_no_device_is_named(status: int | None, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No device (an error or a count of zero) says so, and names CUDA_VISIBLE_DEVICES if set."""
+    monkeypatch.delenv("CUDA_VISIBLE_DEVICES", raising=False)
+    assert describe_device_failure(status, 12090, 12090).endswith("no CUDA device found")
+    monkeypatch.setenv("CUDA_VISIBLE_DEVICES", "")
+    assert "CUDA_VISIBLE_DEVICES=''" in describe_device_failure(status, 12090, 12090)
+
+
+def test_other_failures_give_the_status() -> None:
+    """Any other CUDA error is reported with its number."""
+    assert "error 999" in describe_device_failure(999, 12090, 12090)
+
+
+# --- host byte views and chunking --------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "array",
+    [
+        np.arange(12, dtype="<i4").reshape(3, 4),
+        np.asfortranarray(np.arange(12, dtype=">f8").reshape(3, 4)),
+        np.array(2.5),
+        np.array([True, False]),
+        np.array(["ab", "cde"], dtype="U3"),
+        np.array(["2024-01-02"], dtype="M8[D]"),
+        np.zeros((2, 0)),
+    ],
+    ids=["C", "F-big-endian", "0-d", "bool", "U3", "M8", "empty"],
+)
+def test_host_byte_view_is_memory_order_without_copy(array: Any) -> None:
+    """The byte view holds the array's bytes in memory order and shares its memory."""
+    view = host_byte_view(array)
+    assert view.dtype == np.uint8
+    assert view.tobytes() == array.tobytes(order="A")
+    if array.size:
+        assert np.shares_memory(view, array)
+
+
+@pytest.mark.parametrize(("total", "chunk"), [(0, 4), (1, 4), (4, 4), (5, 4), (17, 4)])
+def test_plan_chunks_covers_every_byte_once(total: int, chunk: int) -> None:
+    """Chunks are consecutive, at most chunk bytes, and cover exactly total bytes."""
+    ranges = plan_chunks(total, chunk)
+    covered = [i for start, stop in ranges for i in range(start, stop)]
+    assert covered == list(range(total))
+    assert all(0 < stop - start <= chunk for start, stop in ranges)
+
+
+@pytest.mark.parametrize("chunk", [1, 3, 7, 64])
+def test_write_concatenated_packs_sources_across_chunks(chunk: int) -> None:
+    """Chunk after chunk, the sources come out laid end to end, empty ones included."""
+    sources = [np.frombuffer(part, dtype=np.uint8) for part in (b"head", b"", b"x", b"0123456789")]
+    joined = b"".join(s.tobytes() for s in sources)
+    out = bytearray()
+    for start, stop in plan_chunks(len(joined), chunk):
+        staging = np.zeros(stop - start, dtype=np.uint8)
+        write_concatenated(sources, start, staging)
+        out += staging.tobytes()
+    assert bytes(out) == joined
+
+
+# --- dtypes on the device --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("dtype", "native"),
+    [
+        ("u1", True),
+        ("i8", True),
+        ("f2", True),
+        ("f8", True),
+        ("c16", True),
+        ("bool", True),
+        (">f8", sys.byteorder == "big"),
+        ("<i4", sys.byteorder == "little"),
+        ("U5", False),
+        ("S3", False),
+        ("M8[s]", False),
+        ("m8[ms]", False),
+        (np.longdouble, np.dtype(np.longdouble).itemsize <= 8),
+        ("i4,f8", False),
+    ],
+    ids=str,
+)
+def test_which_dtypes_cupy_computes_with(dtype: Any, native: bool) -> None:
+    """Native-order booleans, integers, floats up to 64 bits and complex up to 128 bits."""
+    assert is_device_native(np.dtype(dtype)) is native
+
+
+def test_byte_swapped_numbers_have_a_native_counterpart() -> None:
+    """Byte-swapped numbers compute in native order; strings and datetimes do not."""
+    swapped = np.dtype(">f4" if sys.byteorder == "little" else "<f4")
+    assert native_counterpart(swapped) == np.dtype("=f4")
+    assert native_counterpart(np.dtype("f4")) is None
+    assert native_counterpart(np.dtype("U3")) is None
+    assert native_counterpart(np.dtype("M8[s]")) is None
+
+
+def test_value_bytes_skip_extended_precision_padding() -> None:
+    """Only the value bytes of x87 long doubles are compared; other dtypes use all bytes."""
+    assert value_byte_indices(np.dtype("f8")) is None
+    assert value_byte_indices(np.dtype("c16")) is None
+    assert value_byte_indices(np.dtype("U3")) is None
+    longdouble = np.dtype(np.longdouble)
+    indices = value_byte_indices(longdouble)
+    info = np.finfo(longdouble)
+    if longdouble.itemsize > 8 and info.nmant == 63:  # x87: 80 value bits in 12 or 16 bytes
+        assert indices is not None
+        assert indices.tolist() == list(range(10))
+        # The padding really is not part of the value: changing it keeps the number.
+        value = np.array([1.5], dtype=longdouble)
+        raw = value.view(np.uint8).copy()
+        raw[10:] = 0xAB
+        assert raw.view(longdouble)[0] == value[0]
+    else:
+        assert indices is None
+
+
+# --- raw storage layouts -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("order", "expected"), [("C", "C"), ("F", "F")])
+def test_layout_of_recognizes_contiguous_orders(order: str, expected: str) -> None:
+    """The strides of contiguous arrays (per element, bytes kept together) give their order."""
+    array = np.zeros((3, 4, 5), dtype="U2", order=order)  # type: ignore[call-overload]
+    assert _layout_of(array.shape, array.strides, array.itemsize) == expected
+
+
+def test_layout_of_rejects_strided_views() -> None:
+    """A strided view is neither C nor F."""
+    array = np.zeros((4, 6), dtype="S3")[::2, 1::2]
+    assert _layout_of(array.shape, array.strides, array.itemsize) is None
