@@ -39,7 +39,7 @@ def test_from_buffer_rejects_non_buffers(value: Any) -> None:
 @pytest.mark.parametrize("value", [b"abc", [1, 2, 3], None, 3], ids=repr)
 def test_buffer_constructor_rejects_non_arrays(value: Any) -> None:
     """The constructor names array_like and what it accepts: device arrays or NumPy arrays."""
-    with pytest.raises(TypeError, match="array_like.*__cuda_array_interface__"):
+    with pytest.raises(TypeError, match=r"array_like.*__cuda_array_interface__"):
         Buffer(value)
 
 
@@ -77,7 +77,7 @@ def test_ndbuffer_constructor_rejects_non_arrays(value: Any) -> None:
         ({"shape": (2,), "dtype": "f8", "fill_value": "abc"}, ValueError, "fill_value"),
         ({"shape": (2,), "dtype": "u1", "fill_value": 300}, ValueError, "fill_value"),
     ],
-    ids=lambda v: str(v),
+    ids=str,
 )
 def test_create_validates_before_the_device(
     kwargs: Any, error: type[Exception], argument: str
@@ -106,7 +106,7 @@ def test_empty_validates_before_the_device(
 
 def test_from_numpy_array_refuses_python_objects() -> None:
     """Object arrays hold references that device memory cannot: a TypeError naming array_like."""
-    with pytest.raises(TypeError, match="array_like.*Python objects"):
+    with pytest.raises(TypeError, match=r"array_like.*Python objects"):
         NDBuffer.from_numpy_array(np.array([object()]))
 
 
