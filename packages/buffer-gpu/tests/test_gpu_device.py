@@ -1,0 +1,294 @@
+"""Device behaviour beyond the conformance suite: transfers, zero-copy, devices, streams, errors.
+
+Everything here needs a CUDA device; elsewhere each test is skipped with the reason.
+"""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any
+
+import numpy as np
+import pytest
+
+import buffer_cpu
+from buffer_gpu import Buffer, NDBuffer
+from buffer_gpu._pinned import CHUNK_BYTES
+
+pytestmark = pytest.mark.gpu
+
+
+@pytest.fixture
+def cp() -> Any:
+    import cupy
+
+    return cupy
+
+
+def _pattern(nbytes: int) -> bytes:
+    return (np.arange(nbytes, dtype=np.uint64) * 2654435761 % 251).astype(np.uint8).tobytes()
+
+
+# --- transfers ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "nbytes",
+    [0, 1, 4095, CHUNK_BYTES - 1, CHUNK_BYTES, CHUNK_BYTES + 1, 2 * CHUNK_BYTES + 3],
+    ids=lambda n: f"{n}B",
+)
+def test_bytes_round_trip_across_chunk_boundaries(nbytes: int) -> None:
+    """Host to device and back keeps every byte, whatever the staging chunks cut."""
+    payload = _pattern(nbytes)
+    buf = Buffer.from_bytes(payload)
+    assert len(buf) == nbytes
+    assert buf.to_bytes() == payload
+    assert bytes(buf.as_buffer_like()) == payload
+    assert buf.as_numpy_array().tobytes() == payload
+
+
+def test_host_source_is_copied_not_shared() -> None:
+    """from_bytes and from_numpy_array copy: later host writes do not reach the device."""
+    host = bytearray(b"abcdef")
+    buf = Buffer.from_bytes(host)
+    array = np.arange(6)
+    nd = NDBuffer.from_numpy_array(array)
+    host[0] = ord("X")
+    array[0] = 99
+    assert buf.to_bytes() == b"abcdef"
+    assert nd.as_numpy_array()[0] == 0
+
+
+def test_page_locked_sources_are_read_directly(cp: Any) -> None:
+    """A host array already in pinned memory is copied by DMA without staging, correctly."""
+    import cupyx
+
+    pinned = cupyx.empty_pinned((3 * CHUNK_BYTES // 2,), dtype=np.uint8)
+    pinned[:] = np.frombuffer(_pattern(pinned.size), dtype=np.uint8)
+    buf = Buffer.from_bytes(pinned)
+    pinned[:] = 0  # from_bytes has returned: the copy is complete
+    assert buf.to_bytes() == _pattern(pinned.size)
+
+
+@pytest.mark.parametrize(
+    "array",
+    [
+        np.arange(24, dtype="f4").reshape(2, 3, 4),
+        np.asfortranarray(np.arange(24, dtype="i8").reshape(4, 6)),
+        np.arange(100, dtype="u2").reshape(10, 10)[::3, 1::2],
+        np.arange(12, dtype=">i4").reshape(3, 4),
+        np.array(["a", "bb", "ccc"], dtype="U3"),
+        np.array([b"xy", b"z"], dtype="S2"),
+        np.array(["2024-01-02T03:04", "NaT"], dtype="M8[m]"),
+        np.arange(6, dtype=np.longdouble),
+        np.array(7.5),
+    ],
+    ids=["C", "F", "strided", "big-endian", "U3", "S2", "M8", "longdouble", "0-d"],
+)
+def test_ndbuffer_round_trip_keeps_dtype_bits_and_order(array: Any) -> None:
+    """Every dtype comes back bit for bit, in C or F order as it went."""
+    buf = NDBuffer.from_numpy_array(array)
+    back = buf.as_numpy_array()
+    assert back.dtype == array.dtype
+    assert back.shape == array.shape
+    assert back.tobytes() == np.ascontiguousarray(array).tobytes()
+    if array.flags.f_contiguous and not array.flags.c_contiguous:
+        assert back.flags.f_contiguous
+
+
+def test_from_buffer_of_a_host_buffer_copies_once() -> None:
+    """A CPU buffer becomes a GPU buffer with the same bytes; the CPU buffer is unchanged."""
+    host = buffer_cpu.Buffer.from_bytes(bytearray(b"hello"))
+    buf = Buffer.from_buffer(host)
+    assert buf.device.startswith("cuda:")
+    assert buf.to_bytes() == b"hello"
+    assert buffer_cpu.Buffer.from_buffer(buf).to_bytes() == b"hello"
+
+
+def test_setitem_writes_host_bytes_into_the_slice() -> None:
+    """Host bytes go straight into the slice; the rest stays."""
+    buf = Buffer.from_bytes(_pattern(3 * CHUNK_BYTES))
+    replacement = bytes(CHUNK_BYTES + 5)
+    buf[10 : 10 + len(replacement)] = replacement
+    expected = bytearray(_pattern(3 * CHUNK_BYTES))
+    expected[10 : 10 + len(replacement)] = replacement
+    assert buf.to_bytes() == bytes(expected)
+
+
+# --- zero-copy interchange -----------------------------------------------------------------------
+
+
+def test_cupy_arrays_are_wrapped_without_copy(cp: Any) -> None:
+    """Buffer and NDBuffer keep the very CuPy array; writes show through both ways."""
+    raw = cp.arange(16, dtype=cp.uint8)
+    buf = Buffer.from_array_like(raw)
+    assert buf.as_array_like() is raw
+    buf[0:1] = b"\xff"
+    assert int(raw[0]) == 255
+    nd_source = cp.zeros((4, 4))
+    nd = NDBuffer.from_ndarray_like(nd_source)
+    assert nd.as_ndarray_like() is nd_source
+    assert NDBuffer.from_numpy_array(nd_source).as_ndarray_like() is nd_source
+
+
+def test_cuda_array_interface_producers_are_wrapped_without_copy(cp: Any) -> None:
+    """Any __cuda_array_interface__ object (here a plain one) is wrapped, not copied."""
+    owner = cp.arange(8, dtype=cp.float32)
+
+    class Producer:
+        __cuda_array_interface__ = owner.__cuda_array_interface__
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        nd = NDBuffer.from_ndarray_like(Producer())
+    assert nd.as_ndarray_like().data.ptr == owner.data.ptr
+
+
+def test_exports_share_memory(cp: Any) -> None:
+    """__cuda_array_interface__ and __dlpack__ hand out the buffer's own memory."""
+    buf = Buffer.from_bytes(b"abcdef")
+    pointer = buf.as_array_like().data.ptr
+    assert buf.__cuda_array_interface__["data"][0] == pointer
+    assert cp.asarray(buf).data.ptr == pointer
+    assert cp.from_dlpack(buf).data.ptr == pointer
+    nd = NDBuffer.from_numpy_array(np.arange(6.0))
+    assert cp.from_dlpack(nd).data.ptr == nd.as_ndarray_like().data.ptr
+
+
+def test_pytorch_tensors_are_wrapped_without_copy() -> None:
+    """PyTorch CUDA tensors come in through __cuda_array_interface__ or DLPack, without copy."""
+    torch = pytest.importorskip("torch", reason="needs PyTorch with CUDA")
+    if not torch.cuda.is_available():
+        pytest.skip("PyTorch is installed without CUDA support")
+    tensor = torch.arange(1 << 20, dtype=torch.uint8, device="cuda")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        buf = Buffer.from_array_like(tensor)
+        nd = NDBuffer.from_ndarray_like(tensor.view(torch.float32).reshape(512, 512))
+    assert buf.as_array_like().data.ptr == tensor.data_ptr()
+    assert nd.as_ndarray_like().data.ptr == tensor.data_ptr()
+    assert torch.from_dlpack(buf).data_ptr() == tensor.data_ptr()
+
+
+def test_dlpack_only_producers_are_wrapped_without_copy(cp: Any) -> None:
+    """An object with only __dlpack__ on a CUDA device is imported through DLPack."""
+    owner = cp.arange(10, dtype=cp.int32)
+
+    class DLPackOnly:
+        def __dlpack__(self, **kwargs: Any) -> Any:
+            return owner.__dlpack__(**kwargs)
+
+        def __dlpack_device__(self) -> Any:
+            return owner.__dlpack_device__()
+
+    nd = NDBuffer.from_ndarray_like(DLPackOnly())
+    assert nd.as_ndarray_like().data.ptr == owner.data.ptr
+
+
+# --- device-side results ---------------------------------------------------------------------------
+
+
+def test_all_equal_and_eq_return_python_bools() -> None:
+    """Comparisons run on the device and hand back a plain bool."""
+    nd = NDBuffer.create(shape=(1000, 1000), dtype="f4", fill_value=3.0)
+    assert nd.all_equal(3.0) is True
+    nd[999, 999] = 4.0
+    assert nd.all_equal(3.0) is False
+    first, second = Buffer.from_bytes(b"abc"), Buffer.from_bytes(b"abc")
+    assert (first == second) is True
+    assert (first == buffer_cpu.Buffer.from_bytes(b"abd")) is False
+
+
+def test_raw_dtypes_compute_on_device() -> None:
+    """Strings, datetimes and big-endian numbers fill, compare and convert correctly."""
+    strings = NDBuffer.create(shape=(3, 2), dtype="U4", fill_value="ab")
+    assert strings.all_equal("ab")
+    assert not strings.all_equal("abc")
+    strings[0, 0] = "zz"
+    assert not strings.all_equal("ab")
+    assert strings[1:].all_equal("ab")
+    big = NDBuffer.from_numpy_array(np.full((4, 4), 2.5, dtype=">f8"))
+    assert big.all_equal(2.5)
+    assert big.byteorder == "big"
+    np.testing.assert_array_equal(big.astype("<i8").as_numpy_array(), np.full((4, 4), 2))
+    dates = NDBuffer.from_numpy_array(np.array(["NaT", "NaT"], dtype="M8[s]"))
+    assert dates.all_equal(np.datetime64("NaT", "s"))
+    assert not dates.all_equal(np.datetime64("NaT", "s"), equal_nan=False)
+
+
+# --- combine ---------------------------------------------------------------------------------------
+
+
+def test_combine_mixes_host_and_device_parts() -> None:
+    """Host parts between device parts land in order."""
+    host = [buffer_cpu.Buffer.from_bytes(bytes([i]) * (i + 1)) for i in range(5)]
+    device = [Buffer.from_bytes(bytes([100 + i]) * 3) for i in range(3)]
+    parts = [host[0], device[0], host[1], host[2], device[1], host[3], host[4], device[2]]
+    combined = Buffer.create_zero_length().combine(parts)
+    assert combined.to_bytes() == b"".join(p.to_bytes() for p in parts)
+
+
+def test_combine_of_many_small_host_buffers() -> None:
+    """A thousand small host buffers combine into one device buffer with every byte in place."""
+    parts = [buffer_cpu.Buffer.from_bytes(_pattern(97 + i % 13)) for i in range(1000)]
+    head = Buffer.from_bytes(b"head")
+    combined = head.combine(parts)
+    assert combined.to_bytes() == b"head" + b"".join(p.to_bytes() for p in parts)
+
+
+# --- devices, streams, errors ------------------------------------------------------------------------
+
+
+def test_device_names_the_current_device(cp: Any) -> None:
+    """New memory lands on the current CuPy device, named "cuda:N"."""
+    assert Buffer.from_bytes(b"a").device == f"cuda:{cp.cuda.Device().id}"
+    assert NDBuffer.create(shape=(2,), dtype="u1").device == f"cuda:{cp.cuda.Device().id}"
+
+
+def test_operations_run_on_the_buffers_own_device(cp: Any) -> None:
+    """With another device current, a buffer's operations still use its own device."""
+    if cp.cuda.runtime.getDeviceCount() < 2:
+        pytest.skip("needs two CUDA devices")
+    with cp.cuda.Device(1):
+        nd = NDBuffer.create(shape=(256, 256), dtype="f4", fill_value=1.0)
+        buf = Buffer.from_bytes(b"abcdef")
+    with cp.cuda.Device(0):
+        assert nd.device == "cuda:1"
+        assert nd.all_equal(1.0)
+        copied = nd.copy()
+        assert copied.device == "cuda:1"
+        nd.fill(2.0)
+        assert nd.as_numpy_array().sum() == 2.0 * 256 * 256
+        combined = buf.combine([Buffer.from_bytes(b"gh")])  # the part lives on device 0
+        assert combined.device == "cuda:1"
+        assert combined.to_bytes() == b"abcdefgh"
+
+
+def test_work_runs_on_the_current_stream(cp: Any) -> None:
+    """Inside a non-default stream, transfers are ordered on it and synchronize() waits."""
+    stream = cp.cuda.Stream(non_blocking=True)
+    with stream:
+        nd = NDBuffer.from_numpy_array(np.arange(1 << 22, dtype="f4"))
+        nd.fill(5.0)
+        nd.synchronize()
+        assert nd.all_equal(5.0)
+        buf = Buffer.from_bytes(_pattern(CHUNK_BYTES * 2))
+        buf.synchronize()
+        assert buf.to_bytes() == _pattern(CHUNK_BYTES * 2)
+
+
+def test_out_of_memory_is_a_memory_error_naming_the_size() -> None:
+    """Asking for more device memory than exists is a MemoryError with the size in bytes."""
+    nbytes = 1 << 50
+    with pytest.raises(MemoryError, match=f"requested {nbytes} bytes"):
+        NDBuffer.empty((nbytes,), "u1")
+    with pytest.raises(MemoryError, match=f"requested {nbytes * 8} bytes"):
+        NDBuffer.create(shape=(nbytes,), dtype="f8", fill_value=1.0)
+
+
+def test_failed_setitem_leaves_the_buffer_untouched() -> None:
+    """A value of the wrong length writes nothing."""
+    buf = Buffer.from_bytes(b"abcdef")
+    with pytest.raises(ValueError, match="value"):
+        buf[0:3] = b"toolong"
+    assert buf.to_bytes() == b"abcdef"
