@@ -1,0 +1,222 @@
+"""buffer-gpu against CuPy's own copies and zarr's GPU buffers, in one run.
+
+Targets (read from the report; timings are never asserted):
+- host to device and device to host, 1 MiB to 1 GiB: ``ours`` >= 80 % of the bandwidth of
+  ``cupy-pinned`` (CuPy copying from/to memory that is already page-locked), and >= 2x
+  ``zarr`` from 64 MiB up;
+- wrapping a 1 GiB device array (CuPy, PyTorch, a DLPack-only producer): O(1) for ``ours``;
+- combine of 1000 small host buffers into a device buffer: faster than ``zarr``.
+
+Bandwidth = ``extra_info["bytes"]`` / mean time.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pytest
+
+import buffer_cpu
+from buffer_gpu import Buffer, NDBuffer
+
+
+def record(benchmark: Any, impl: str, group: str, nbytes: int | None = None) -> None:
+    """Name the implementation and group, and let pytest-benchmark report bytes per second."""
+    benchmark.group = group
+    benchmark.extra_info["impl"] = impl
+    if nbytes is not None:
+        benchmark.extra_info["bytes"] = nbytes
+
+
+MiB = 1 << 20
+SIZES = [1 * MiB, 16 * MiB, 64 * MiB, 256 * MiB, 1024 * MiB]
+SIZE_IDS = [f"{n // MiB}MiB" for n in SIZES]
+H2D_IMPLS = ["ours", "ours-pinned-source", "cupy-pinned", "cupy-pageable", "zarr"]
+D2H_IMPLS = ["ours", "cupy-pinned", "cupy-pageable", "zarr"]
+
+
+@pytest.fixture(scope="module")
+def host_payloads() -> dict[int, np.ndarray[Any, Any]]:
+    """Pageable host bytes of each size, made once."""
+    return {n: np.random.default_rng(0).integers(0, 255, n, dtype=np.uint8) for n in SIZES}
+
+
+def _sync(cp: Any) -> None:
+    cp.cuda.get_current_stream().synchronize()
+
+
+@pytest.mark.parametrize("nbytes", SIZES, ids=SIZE_IDS)
+@pytest.mark.parametrize("impl", H2D_IMPLS)
+def test_host_to_device(
+    benchmark: Any, cp: Any, request: Any, host_payloads: Any, impl: str, nbytes: int
+) -> None:
+    """Bytes in host memory to a new device buffer, finished on the device."""
+    record(benchmark, impl, f"host to device, {nbytes // MiB} MiB", nbytes)
+    host = host_payloads[nbytes]
+    if impl == "ours":
+
+        def run() -> Any:
+            buf = Buffer.from_bytes(host)
+            buf.synchronize()
+            return buf
+
+    elif impl in ("ours-pinned-source", "cupy-pinned"):
+        import cupyx  # noqa: PLC0415  # only reached with a device
+
+        pinned = cupyx.empty_pinned((nbytes,), dtype=np.uint8)
+        pinned[:] = host
+        if impl == "ours-pinned-source":
+
+            def run() -> Any:
+                buf = Buffer.from_bytes(pinned)
+                buf.synchronize()
+                return buf
+
+        else:
+            device = cp.empty(nbytes, dtype=cp.uint8)
+
+            def run() -> Any:
+                device.set(pinned)
+                _sync(cp)
+                return device
+
+    elif impl == "cupy-pageable":
+
+        def run() -> Any:
+            device = cp.asarray(host)
+            _sync(cp)
+            return device
+
+    else:
+        gpu = request.getfixturevalue("zarr_gpu")
+
+        def run() -> Any:
+            buf = gpu.Buffer.from_bytes(host.tobytes() if nbytes <= MiB else memoryview(host))
+            _sync(cp)
+            return buf
+
+    result = benchmark(run)
+    assert len(result) == nbytes
+
+
+@pytest.mark.parametrize("nbytes", SIZES, ids=SIZE_IDS)
+@pytest.mark.parametrize("impl", D2H_IMPLS)
+def test_device_to_host(
+    benchmark: Any, cp: Any, request: Any, host_payloads: Any, impl: str, nbytes: int
+) -> None:
+    """A device buffer's bytes into host memory (as_numpy_array)."""
+    record(benchmark, impl, f"device to host, {nbytes // MiB} MiB", nbytes)
+    device = cp.asarray(host_payloads[nbytes])
+    if impl == "ours":
+        run = Buffer(device).as_numpy_array
+    elif impl == "cupy-pinned":
+        import cupyx  # noqa: PLC0415  # only reached with a device
+
+        pinned = cupyx.empty_pinned((nbytes,), dtype=np.uint8)
+
+        def run() -> Any:
+            return device.get(out=pinned)
+
+    elif impl == "cupy-pageable":
+        run = device.get
+    else:
+        gpu = request.getfixturevalue("zarr_gpu")
+        run = gpu.Buffer(device).as_numpy_array
+    result = benchmark(run)
+    assert result.shape == (nbytes,)
+
+
+def test_to_bytes_64mib(benchmark: Any, cp: Any, host_payloads: Any) -> None:
+    """to_bytes: device to host plus the one copy into an immutable bytes object."""
+    record(benchmark, "ours", "to_bytes, 64 MiB", 64 * MiB)
+    buf = Buffer(cp.asarray(host_payloads[64 * MiB]))
+    assert len(benchmark(buf.to_bytes)) == 64 * MiB
+
+
+# --- zero-copy wrap ------------------------------------------------------------------------------
+
+GiB = 1 << 30
+
+
+def _producer(kind: str, cp: Any) -> Any:
+    """A 1 GiB device array from ``kind``: cupy, torch, or a DLPack-only wrapper of CuPy."""
+    if kind == "torch":
+        torch = pytest.importorskip("torch", reason="needs PyTorch with CUDA")
+        if not torch.cuda.is_available():
+            pytest.skip("PyTorch is installed without CUDA support")
+        return torch.empty(GiB // 4, dtype=torch.float32, device="cuda")
+    array = cp.empty(GiB // 4, dtype=cp.float32)
+    if kind == "cupy":
+        return array
+
+    class DLPackOnly:
+        def __dlpack__(self, **kwargs: Any) -> Any:
+            return array.__dlpack__(**kwargs)
+
+        def __dlpack_device__(self) -> Any:
+            return array.__dlpack_device__()
+
+    return DLPackOnly()
+
+
+@pytest.mark.parametrize("kind", ["cupy", "torch", "dlpack-only"])
+@pytest.mark.parametrize("impl", ["ours", "zarr"])
+def test_wrap_1gib_device_array(
+    benchmark: Any, cp: Any, request: Any, impl: str, kind: str
+) -> None:
+    """NDBuffer over an existing 1 GiB device array: O(1) when nothing is copied."""
+    record(benchmark, impl, f"wrap 1 GiB {kind} array", GiB)
+    producer = _producer(kind, cp)
+    if impl == "ours":
+        make = NDBuffer.from_ndarray_like
+    else:
+        gpu = request.getfixturevalue("zarr_gpu")
+
+        def make(value: Any) -> Any:
+            wrapped = gpu.NDBuffer.from_ndarray_like(value)
+            _sync(cp)
+            return wrapped
+
+    try:
+        result = benchmark(make, producer)
+    except (TypeError, ValueError) as error:
+        pytest.skip(f"{impl} cannot take a {kind} array: {error}")
+    benchmark.extra_info["shares_memory"] = bool(
+        int(result.as_ndarray_like().data.ptr) == _pointer(producer)
+    )
+
+
+def _pointer(producer: Any) -> int:
+    if hasattr(producer, "data_ptr"):
+        return int(producer.data_ptr())
+    if hasattr(producer, "data"):
+        return int(producer.data.ptr)
+    import cupy  # noqa: PLC0415  # only reached with a device
+
+    return int(cupy.from_dlpack(producer).data.ptr)
+
+
+# --- combine ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("impl", ["ours", "zarr"])
+def test_combine_1000_small_host_buffers(benchmark: Any, cp: Any, request: Any, impl: str) -> None:
+    """A device buffer followed by 1000 host buffers of 1 KiB, combined on the device."""
+    record(benchmark, impl, "combine 1000 x 1 KiB host buffers", 1000 * 1024)
+    payloads = [bytes([i % 256]) * 1024 for i in range(1000)]
+    if impl == "ours":
+        head = Buffer.from_bytes(b"head")
+        parts: list[Any] = [buffer_cpu.Buffer.from_bytes(p) for p in payloads]
+    else:
+        gpu = request.getfixturevalue("zarr_gpu")
+        cpu = request.getfixturevalue("zarr_cpu")
+        head = gpu.Buffer.from_bytes(b"head")
+        parts = [cpu.Buffer.from_bytes(p) for p in payloads]
+
+    def run() -> Any:
+        combined = head.combine(parts)
+        _sync(cp)
+        return combined
+
+    assert len(benchmark(run)) == 4 + 1000 * 1024
