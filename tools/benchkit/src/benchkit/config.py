@@ -37,11 +37,14 @@ class DetectorConfig:
     side make a step; ``min_samples`` runs are needed before anything is judged.
     """
 
-    window: int = 10
-    min_samples: int = 5
+    # Chosen on simulated histories (tests/test_stats.py): with 3 runs to
+    # confirm, two busy runs in a row are not a step, and a 20-run window
+    # estimates the MAD well enough that 8 % noise does not cross 4 MADs.
+    window: int = 20
+    min_samples: int = 8
     mad_multiple: float = 4.0
     min_relative_change: float = 0.10
-    confirm: int = 2
+    confirm: int = 3
 
     def __post_init__(self) -> None:
         for name in ("window", "min_samples", "confirm"):

@@ -137,8 +137,11 @@ def _prepare_out(out: Path) -> None:
 
 def _write_data(path: Path, key: str, payload: Any) -> None:
     # ensure_ascii keeps U+2028/9 and every non-ASCII character out of the
-    # script, so the file is valid JavaScript whatever the names contain.
+    # script, so the file is valid JavaScript whatever the names contain; the
+    # markup characters only ever occur inside JSON strings, where \u escapes
+    # mean the same, so no data file can contain a tag even by accident.
     body = json.dumps(payload, ensure_ascii=True, separators=(",", ":"), allow_nan=False)
+    body = body.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(f"benchkitLoaded({json.dumps(key)},{body});\n", encoding="utf-8")
 

@@ -1,0 +1,89 @@
+"""Comparing two runs: resolving references, verdicts, the table and the exit status."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import pytest
+
+from benchkit.cli import main
+from benchkit.compare import compare_runs, format_seconds, format_table, resolve_run
+from benchkit.config import Thresholds
+from benchkit.history import load_history
+
+
+def test_references_resolve_by_id_prefix_commit_and_latest(
+    fixture_history: SimpleNamespace, kit: SimpleNamespace
+) -> None:
+    """A run is found by its id, a unique id prefix, a commit prefix or 'latest'."""
+    history = load_history(fixture_history.root)
+    third = fixture_history.run_ids_a[2]
+    assert resolve_run(history, third).run_id == third
+    assert resolve_run(history, third[:-2]).run_id == third
+    assert resolve_run(history, fixture_history.commits_a[2][:8]).run_id == third
+    assert resolve_run(history, "latest").run_id == fixture_history.run_ids_b[-1]
+    latest_a = resolve_run(history, "latest", machine=kit.MACHINE_A)
+    assert latest_a.run_id == fixture_history.run_ids_a[-1]
+
+
+def test_unknown_and_ambiguous_references_are_errors(fixture_history: SimpleNamespace) -> None:
+    """A reference matching nothing, or several runs, raises ValueError saying so."""
+    history = load_history(fixture_history.root)
+    with pytest.raises(ValueError, match="matches no run id, commit or git ref"):
+        resolve_run(history, "zzzz-not-a-run")
+    with pytest.raises(ValueError, match="is ambiguous"):
+        resolve_run(history, "2025")
+    with pytest.raises(ValueError, match="no recorded runs for machine 'nope'"):
+        resolve_run(history, "latest", machine="nope")
+
+
+def test_the_known_step_is_a_regression(
+    fixture_history: SimpleNamespace, kit: SimpleNamespace
+) -> None:
+    """Across the 1.6x step only test_all_equal[ours] regresses; the rest stays the same."""
+    history = load_history(fixture_history.root)
+    base = resolve_run(history, fixture_history.run_ids_a[kit.STEP_RUN - 1])
+    head = resolve_run(history, fixture_history.run_ids_a[kit.STEP_RUN])
+    verdicts = {c.fullname: c.verdict for c in compare_runs(history, base, head, Thresholds())}
+    assert verdicts.pop(f"{kit.CPU_FILE}::test_all_equal[ours]") == "regression"
+    assert set(verdicts.values()) == {"same"}
+    reverse = compare_runs(history, head, base, Thresholds())
+    assert {c.verdict for c in reverse} == {"improvement", "same"}
+
+
+def test_runs_with_different_benchmarks_list_new_and_gone(
+    fixture_history: SimpleNamespace,
+) -> None:
+    """Benchmarks in only one run are 'new' or 'gone', and the table warns about machines."""
+    history = load_history(fixture_history.root)
+    base = resolve_run(history, fixture_history.run_ids_a[0])
+    head = resolve_run(history, fixture_history.run_ids_b[0])
+    comparisons = compare_runs(history, base, head, Thresholds())
+    assert {c.verdict for c in comparisons} == {"new", "gone"}
+    table = format_table(base, head, comparisons)
+    assert "different machines" in table
+    assert table.splitlines()[-1] == "0 regressed, 0 improved, 0 unchanged, 2 new, 6 gone"
+
+
+def test_cli_exit_status_follows_the_verdicts(
+    fixture_history: SimpleNamespace, kit: SimpleNamespace, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """benchkit compare exits 1 across the regression, 0 between quiet runs, 2 on bad refs."""
+    ids = fixture_history.run_ids_a
+    root = str(fixture_history.root)
+    assert main(["compare", ids[kit.STEP_RUN - 1], ids[kit.STEP_RUN], "--results", root]) == 1
+    out = capsys.readouterr()
+    assert "regression" in out.out
+    assert "test_all_equal[ours]" in out.out
+    assert f"warning: skipped {fixture_history.broken['foreign']}" in out.err
+    assert main(["compare", ids[0], ids[1], "--results", root]) == 0
+    assert main(["compare", "nope", ids[1], "--results", root]) == 2
+    assert "matches no run id" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("seconds", "text"), [(2.5, "2.5 s"), (0.0012, "1.2 ms"), (3.4e-6, "3.4 us"), (5e-9, "5 ns")]
+)
+def test_format_seconds_picks_a_readable_unit(seconds: float, text: str) -> None:
+    """Times print with a unit that keeps a few significant digits."""
+    assert format_seconds(seconds) == text

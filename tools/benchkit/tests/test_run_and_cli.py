@@ -1,0 +1,142 @@
+"""benchkit run end to end: a real pytest-benchmark suite, the plugin, the recorder."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+
+from benchkit.cli import main
+from benchkit.history import load_history
+from benchkit.machine import collect_machine_facts, machine_key
+
+SUITE = """
+import pytest
+
+@pytest.mark.parametrize("impl", ["ours", "zarr"])
+def test_sum(benchmark, impl):
+    benchmark.group = "sum of 1000"
+    benchmark.extra_info["impl"] = impl
+    assert benchmark(sum, range(1000)) == 499500
+"""
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    """A git repository with one committed benchmark suite."""
+    root = tmp_path / "proj"
+    (root / "benchmarks").mkdir(parents=True)
+    (root / "benchmarks" / "test_sum.py").write_text(SUITE)
+    (root / "pytest.ini").write_text("[pytest]\n")
+    env = {
+        **os.environ,
+        "GIT_AUTHOR_NAME": "t",
+        "GIT_AUTHOR_EMAIL": "t@x",
+        "GIT_COMMITTER_NAME": "t",
+        "GIT_COMMITTER_EMAIL": "t@x",
+    }
+    for command in (
+        ["git", "init", "-q"],
+        ["git", "add", "."],
+        ["git", "commit", "-qm", "Add <b>sum</b> benchmark"],
+    ):
+        subprocess.run(command, cwd=root, check=True, env=env)
+    return root
+
+
+def test_run_records_one_file_per_package_with_machine_and_commit(
+    project: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Two runs of a real suite: two files under this machine's key, enriched by the plugin."""
+    monkeypatch.chdir(project)
+    args = [
+        "run",
+        "--results",
+        "results",
+        "--suite",
+        "demo",
+        "benchmarks",
+        "cpu",
+        "--benchmark-min-rounds=3",
+        "--benchmark-max-time=0.01",
+    ]
+    assert main(args) == 0
+    assert main(args) == 0
+    out = capsys.readouterr().out
+    assert "[1/1] demo on cpu" in out
+    key = machine_key(collect_machine_facts())
+    files = sorted((project / "results").rglob("*.json"))
+    assert len(files) == 2
+    assert all(f.parent.parent.name == key and f.name == "demo.json" for f in files)
+    stored = json.loads(files[0].read_text())
+    info = stored["machine_info"]
+    assert info["machine_key"] == key
+    assert info["cpu_cores"] >= 1
+    assert "numpy_version" in info
+    assert stored["commit_info"]["message"] == "Add <b>sum</b> benchmark"
+    assert all("data" not in b["stats"] for b in stored["benchmarks"])
+    history = load_history(project / "results")
+    assert len(history.runs) == 2
+    assert {r.impl for r in history.runs[0].results.values()} == {"ours", "zarr"}
+    head = subprocess.run(
+        ["git", "rev-parse", "HEAD"], cwd=project, check=True, capture_output=True, text=True
+    ).stdout.strip()
+    assert history.runs[0].run_id.split("-")[1] == head[:10]
+
+
+def test_failing_suite_exits_one_and_keeps_passing_results(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A failing benchmark fails the command; the benchmarks that ran are still stored."""
+    (project / "benchmarks" / "test_bad.py").write_text(
+        "def test_bad(benchmark):\n    benchmark(int, '1')\n    raise RuntimeError('broken')\n"
+    )
+    monkeypatch.chdir(project)
+    assert (
+        main(
+            [
+                "run",
+                "--results",
+                "r",
+                "--suite",
+                "demo",
+                "benchmarks",
+                "cpu",
+                "--benchmark-max-time=0.01",
+            ]
+        )
+        == 1
+    )
+    (stored,) = (project / "r").rglob("*.json")
+    assert len(json.loads(stored.read_text())["benchmarks"]) >= 2
+
+
+def test_dashboard_command_builds_and_warns(
+    fixture_history: SimpleNamespace, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """benchkit dashboard writes the site, names skipped files and prints where it is."""
+    out = tmp_path / "site"
+    assert main(["dashboard", "--results", str(fixture_history.root), "--out", str(out)]) == 0
+    captured = capsys.readouterr()
+    assert f"open {(out / 'index.html').resolve().as_uri()}" in captured.out
+    assert "4 file(s) skipped" in captured.out
+    assert f"skipped {fixture_history.broken['garbage']}: not UTF-8 text" in captured.err
+
+
+def test_machine_command_prints_the_key(capsys: pytest.CaptureFixture[str]) -> None:
+    """benchkit machine prints this machine's facts and key as JSON."""
+    assert main(["machine"]) == 0
+    printed = json.loads(capsys.readouterr().out)
+    assert printed["machine_key"] == machine_key(collect_machine_facts())
+
+
+def test_unknown_options_are_refused_outside_run(capsys: pytest.CaptureFixture[str]) -> None:
+    """Only `run` forwards unknown options (to pytest); elsewhere they are errors."""
+    with pytest.raises(SystemExit) as exit_:
+        main(["dashboard", "--bogus"])
+    assert exit_.value.code == 2
+    assert "unrecognized arguments: --bogus" in capsys.readouterr().err

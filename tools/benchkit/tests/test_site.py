@@ -1,0 +1,161 @@
+"""Building the dashboard: files, data, flags, escaping and robustness."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+
+from benchkit.config import Thresholds
+from benchkit.history import load_history
+from benchkit.site import SITE_MARKER, benchmark_id, build_site, plotly_js_path
+
+
+def read_data(path: Path) -> tuple[str, Any]:
+    """The key and JSON payload of one data script."""
+    match = re.fullmatch(r'benchkitLoaded\(("[^"]*"),(.*)\);\n', path.read_text(), flags=re.DOTALL)
+    assert match, path
+    return json.loads(match.group(1)), json.loads(match.group(2))
+
+
+@pytest.fixture
+def site(fixture_history: SimpleNamespace, tmp_path: Path) -> Path:
+    out = tmp_path / "site"
+    build_site(load_history(fixture_history.root), out, commit_url="https://example.org/c/{commit}")
+    return out
+
+
+def test_site_is_self_contained(site: Path) -> None:
+    """index.html, the app, the styles and plotly.js itself are in the site; no remote URL."""
+    assert (site / "assets" / "plotly.min.js").read_bytes() == plotly_js_path().read_bytes()
+    html = (site / "index.html").read_text()
+    sources = re.findall(r'(?:src|href)="([^"]+)"', html)
+    assert sources == ["assets/style.css", "assets/plotly.min.js", "assets/app.js", "data/index.js"]
+    for name in ("app.js", "style.css"):
+        assert "http://" not in (site / "assets" / name).read_text()
+        assert "https://" not in (site / "assets" / name).read_text()
+    assert (site / SITE_MARKER).exists()
+
+
+def test_index_lists_runs_machines_charts_and_skipped_files(
+    site: Path, fixture_history: SimpleNamespace, kit: SimpleNamespace
+) -> None:
+    """One index: every run, both machines, one chart per group/function, the skipped files."""
+    key, index = read_data(site / "data" / "index.js")
+    assert key == "index"
+    assert [
+        run["id"] for run in index["runs"]
+    ] == fixture_history.run_ids_a + fixture_history.run_ids_b
+    assert [m["key"] for m in index["machines"]] == sorted([kit.MACHINE_A, kit.MACHINE_B])
+    gpu_machine = next(m for m in index["machines"] if m["key"] == kit.MACHINE_B)
+    assert gpu_machine["gpus"] == ["NVIDIA H100 80GB HBM3"]
+    assert gpu_machine["cuda_version"] == "12.4"
+    titles = sorted(chart["title"] for chart in index["benchmarks"])
+    assert titles == sorted([kit.HOSTILE, "all_equal", "test_copy_to_device", "test_from_bytes"])
+    assert {Path(s["path"]).name for s in index["skipped"]} == {
+        "buffer-cpu.json",
+        "package.json",
+        "garbage.json",
+        "list.json",
+    }
+    assert index["commit_url"] == "https://example.org/c/{commit}"
+
+
+def test_each_chart_has_its_own_series_file(site: Path, kit: SimpleNamespace) -> None:
+    """A group's chart holds ours, zarr and the limit as labelled series with every run."""
+    _, chart = read_data(site / "data" / "bench" / f"{benchmark_id('group:all_equal')}.js")
+    labels = {series["label"]: series for series in chart["series"]}
+    assert set(labels) == {"ours", "zarr", "numpy-limit"}
+    assert len(labels["ours"]["points"]) == kit.RUNS_A
+    run, median, q1, q3, *_ = labels["ours"]["points"][0]
+    assert run == 0
+    assert q1 < median < q3
+
+
+def test_the_known_step_is_flagged_and_nothing_else(site: Path, kit: SimpleNamespace) -> None:
+    """The regressions list holds exactly the 1.6x step at its run, confirmed."""
+    _, index = read_data(site / "data" / "index.js")
+    (flag,) = index["flags"]
+    assert (flag["fullname"], flag["run"], flag["kind"], flag["confirmed"]) == (
+        f"{kit.CPU_FILE}::test_all_equal[ours]",
+        kit.STEP_RUN,
+        "regression",
+        True,
+    )
+    assert flag["change"] == pytest.approx(0.6, abs=0.05)
+
+
+def test_ratios_pair_ours_with_each_baseline(site: Path, kit: SimpleNamespace) -> None:
+    """Per machine: ours/zarr and ours/numpy-limit for every run, the pair named by group."""
+    _, index = read_data(site / "data" / "index.js")
+    entry = next(e for e in index["ratio_machines"] if e["machine"] == kit.MACHINE_A)
+    _, ratios = read_data(site / "data" / f"{entry['data']}.js")
+    pairs = {(s["pair"], s["baseline"]): s for s in ratios["series"]}
+    assert set(pairs) == {
+        ("all_equal", "zarr"),
+        ("all_equal", "numpy-limit"),
+        (f"{kit.CPU_FILE}::test_from_bytes", "zarr"),
+    }
+    first = pairs[("all_equal", "zarr")]["points"][0]
+    assert first[1] == pytest.approx(first[2] / first[3])
+    assert first[1] == pytest.approx(1 / 3, rel=0.1)
+
+
+def test_run_files_carry_thresholds_for_compare(site: Path, kit: SimpleNamespace) -> None:
+    """Each run file has every result with the noise threshold in force at that run."""
+    _, run = read_data(site / "data" / "runs" / f"{kit.RUNS_A - 1}.js")
+    assert len(run["results"]) == 6
+    assert all(r["threshold"] >= 0.10 for r in run["results"].values())
+
+
+def test_hostile_strings_never_reach_html(site: Path, kit: SimpleNamespace) -> None:
+    """Names, messages and branches appear only JSON-encoded in data scripts, never as markup."""
+    assert kit.HOSTILE not in (site / "index.html").read_text()
+    index_js = (site / "data" / "index.js").read_text()
+    assert "<" not in index_js
+    assert ">" not in index_js
+    _, index = read_data(site / "data" / "index.js")
+    assert index["runs"][0]["message"].startswith("<script>")
+    assert index["runs"][0]["branch"] == '"><img src=y onerror=alert(3)>'
+    # ...and the app never assigns innerHTML or uses document.write.
+    app = (site / "assets" / "app.js").read_text()
+    assert "innerHTML" not in app
+    assert "document.write" not in app
+    assert "insertAdjacentHTML" not in app
+
+
+def test_refuses_to_overwrite_a_foreign_directory(
+    fixture_history: SimpleNamespace, tmp_path: Path
+) -> None:
+    """An existing non-empty directory that is not a site is left alone."""
+    out = tmp_path / "precious"
+    out.mkdir()
+    (out / "thesis.tex").write_text("keep me")
+    with pytest.raises(ValueError, match="not a benchkit site; refusing"):
+        build_site(load_history(fixture_history.root), out)
+    assert (out / "thesis.tex").read_text() == "keep me"
+
+
+def test_rebuild_replaces_the_previous_site(
+    fixture_history: SimpleNamespace, site: Path, kit: SimpleNamespace
+) -> None:
+    """Building again over a site replaces it (stale chart files disappear)."""
+    (site / "data" / "bench" / "stale.js").write_text("")
+    summary = build_site(load_history(fixture_history.root), site, thresholds=Thresholds())
+    assert not (site / "data" / "bench" / "stale.js").exists()
+    assert (summary.runs, summary.machines, summary.flags, summary.skipped) == (
+        kit.RUNS_A + kit.RUNS_B,
+        2,
+        1,
+        4,
+    )
+
+
+def test_commit_url_needs_a_placeholder(fixture_history: SimpleNamespace, tmp_path: Path) -> None:
+    """A commit link template without {commit} is refused."""
+    with pytest.raises(ValueError, match="commit_url must contain"):
+        build_site(load_history(fixture_history.root), tmp_path / "s", commit_url="https://x/")
