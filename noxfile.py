@@ -464,17 +464,16 @@ def typecheck(session: nox.Session, target: str) -> None:
     """mypy --strict on one package's source (every package by default) or on tools."""
     if target in REPO_PACKAGES:
         pkg = REPO_PACKAGES[target]
-        cuda = (
-            [_cuda_extra(DEFAULT_CUDA_VERSION)]
-            if _cuda_extra(DEFAULT_CUDA_VERSION) in pkg.extras
-            else []
-        )
-        # The zarr adapter modules (<package>.zarr) are checked against zarr's types.
-        extras = [*cuda, "zarr"] if "zarr" in pkg.extras else cuda
+        # Every extra, so optional modules (testing helpers, the zarr adapters)
+        # are checked against their dependencies' types; of the CUDA extras
+        # only the default one, as CuPy wheels for two CUDA versions conflict.
+        cuda = _cuda_extra(DEFAULT_CUDA_VERSION)
+        extras = [e for e in pkg.extras if not re.fullmatch(r"cuda\d+", e) or e == cuda]
         needed = sorted(dependencies_closure(REPO_PACKAGES, {target}) - {target})
         install_packages(session, *needed, f"{target}[{','.join(extras)}]" if extras else target)
     elif target in TOOL_PROJECTS:
-        session.install(str(TOOL_PROJECTS[target]))
+        # Tool projects may hold pytest plugins, typed against pytest itself.
+        session.install(str(TOOL_PROJECTS[target]), "pytest")
     session.install(MYPY)
     session.run(
         "mypy",
@@ -509,29 +508,53 @@ def _build_dists(session: nox.Session, dist: Path, names: list[str]) -> None:
 
 @nox.session
 def build(session: nox.Session) -> None:
-    """sdist and wheel of every package into dist/, twine check, each wheel imported."""
+    """sdist and wheel per package into dist/, twine check, each wheel imported in a fresh venv.
+
+    ``-- buffer-cpu`` builds only the packages named; ``--with-tests`` also runs
+    each one's test suite against its installed wheel (what a release does).
+    """
+    parser = argparse.ArgumentParser(prog="nox -s build --")
+    parser.add_argument("packages", nargs="*", metavar="PACKAGE")
+    parser.add_argument("--with-tests", action="store_true")
+    args = _parse_posargs(session, parser)
+    unknown = sorted(set(args.packages) - set(REPO_PACKAGES))
+    if unknown:
+        session.error(f"unknown package(s) {unknown}; expected some of {sorted(REPO_PACKAGES)}")
+    names = args.packages or list(REPO_PACKAGES)
     dist = ROOT / "dist"
     shutil.rmtree(dist, ignore_errors=True)
-    _build_dists(session, dist, list(REPO_PACKAGES))
+    _build_dists(session, dist, names)
     session.run("twine", "check", "--strict", *sorted(str(p) for p in dist.iterdir()))
-    for name, pkg in REPO_PACKAGES.items():
-        venv = Path(session.create_tmp()) / f"import-{name}"
+    # In-repository dependencies of the named packages: built beside, never into dist/.
+    deps_dist = Path(session.create_tmp()) / "deps-dist"
+    shutil.rmtree(deps_dist, ignore_errors=True)
+    needed = sorted(dependencies_closure(REPO_PACKAGES, set(names)) - set(names))
+    if needed:
+        _build_dists(session, deps_dist, needed)
+    for name in names:
+        pkg = REPO_PACKAGES[name]
+        venv = Path(session.create_tmp()) / f"wheel-{name}"
         session.run("uv", "venv", "--quiet", "--python", sys.executable, str(venv))
         python = str(venv / "bin" / "python")
-        extra = _cuda_extra(DEFAULT_CUDA_VERSION)
-        wheels = [
-            f"{_wheel(dist, name)}[{extra}]" if extra in pkg.extras else str(_wheel(dist, name))
+        test_extras = [e for e in ("test", "testing") if e in pkg.extras] if args.with_tests else []
+        wheel = _wheel(dist, name)
+        specs = [f"{wheel}[{','.join(test_extras)}]" if test_extras else str(wheel)]
+        specs += [
+            str(_wheel(dist if dep in names else deps_dist, dep))
+            for dep in sorted(dependencies_closure(REPO_PACKAGES, {name}) - {name})
         ]
-        wheels += [
-            str(_wheel(dist, dep)) for dep in dependencies_closure(REPO_PACKAGES, {name}) - {name}
-        ]
-        session.run("uv", "pip", "install", "--quiet", "--python", python, *wheels)
+        if args.with_tests:
+            specs.append("pytest")
+        session.run("uv", "pip", "install", "--quiet", "--python", python, *specs)
         session.run(
             python,
             "-c",
-            f"import {pkg.import_name} as m; print(m.__name__, m.__version__)",
+            f"import {pkg.import_name} as m; print(m.__name__, m.__version__, m.__file__)",
             external=True,
         )
+        if args.with_tests:
+            tests = str(pkg.path.relative_to(ROOT) / "tests")
+            session.run(python, "-m", "pytest", "-p", "no:cacheprovider", tests, external=True)
 
 
 def _lower_bound(requirement: str) -> str:
@@ -551,7 +574,6 @@ def cpu_only(session: nox.Session) -> None:
     session.install(
         str(_wheel(dist, "buffer-core")) + "[testing]",
         str(_wheel(dist, "buffer-cpu")),
-        "pytest-benchmark",
     )
     session.run(
         "python",

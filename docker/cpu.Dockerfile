@@ -16,7 +16,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_NO_CACHE_DIR=1
 
 RUN python3 -m venv /opt/venv \
-    && useradd --create-home --shell /bin/bash buffer
+    && useradd --create-home --shell /bin/bash --uid 10001 --user-group buffer
 
 ENV PATH=/opt/venv/bin:${PATH} \
     VIRTUAL_ENV=/opt/venv
@@ -33,7 +33,8 @@ RUN --mount=type=secret,id=ca \
     && pip install "/opt/buffers/packages/buffer-core[testing]" "/opt/buffers/packages/buffer-cpu[test]" \
     && python -c "import buffer_core, buffer_cpu"
 
-USER buffer
+# Numeric, so runtimes and Kubernetes can verify "not root" without /etc/passwd.
+USER 10001:10001
 WORKDIR /home/buffer
 
 CMD ["buffer-tests"]

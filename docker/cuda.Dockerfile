@@ -39,7 +39,7 @@ RUN if ! command -v "python${PYTHON_VERSION}" >/dev/null \
         && rm -rf /var/lib/apt/lists/*; \
     fi \
     && "python${PYTHON_VERSION}" -m venv /opt/venv \
-    && useradd --create-home --shell /bin/bash buffer
+    && useradd --create-home --shell /bin/bash --uid 10001 --user-group buffer
 
 ENV PATH=/opt/venv/bin:${PATH} \
     VIRTUAL_ENV=/opt/venv
@@ -61,7 +61,8 @@ RUN --mount=type=secret,id=ca \
         "/opt/buffers/packages/buffer-gpu[cuda${cuda_major},test]" \
     && python -c "import buffer_core, buffer_cpu, buffer_gpu, cupy"
 
-USER buffer
+# Numeric, so runtimes and Kubernetes can verify "not root" without /etc/passwd.
+USER 10001:10001
 WORKDIR /home/buffer
 
 # Every suite; without a GPU the gpu-marked tests skip and say why.

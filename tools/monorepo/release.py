@@ -115,12 +115,37 @@ def release(package: str, part: str, *, root: Path = ROOT, today: dt.date | None
     return tag
 
 
+def package_for_tag(tag: str, *, root: Path = ROOT) -> str:
+    """The package a release tag names, checked against that package's version.
+
+    The publishing workflow calls this so a tag that does not match the
+    version in ``pyproject.toml`` fails before anything is uploaded.
+    """
+    for name, pkg in discover(root).items():
+        if tag.startswith(pkg.tag_prefix) and _SEMVER.match(tag.removeprefix(pkg.tag_prefix)):
+            version = tag.removeprefix(pkg.tag_prefix)
+            if version != pkg.version:
+                msg = f"tag {tag} names version {version}, but {name}'s pyproject.toml says {pkg.version}"
+                raise ReleaseError(msg)
+            return name
+    msg = (
+        f"tag must be <package>-v<MAJOR.MINOR.PATCH> for a package of this repository, got {tag!r}"
+    )
+    raise ReleaseError(msg)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
-    parser.add_argument("package", help="distribution name, e.g. buffer-cpu")
-    parser.add_argument("part", choices=PARTS, help="which part of the version to bump")
+    parser.add_argument("package", nargs="?", help="distribution name, e.g. buffer-cpu")
+    parser.add_argument("part", nargs="?", choices=PARTS, help="which part of the version to bump")
+    parser.add_argument("--package-for-tag", metavar="TAG", help="print the package TAG releases")
     args = parser.parse_args(argv)
     try:
+        if args.package_for_tag is not None:
+            print(package_for_tag(args.package_for_tag))
+            return 0
+        if args.package is None or args.part is None:
+            parser.error("give a PACKAGE and a PART (major, minor or patch)")
         tag = release(args.package, args.part)
     except ReleaseError as error:
         print(f"release refused: {error}", file=sys.stderr)

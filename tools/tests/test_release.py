@@ -123,3 +123,18 @@ def test_command_line_reports_a_refusal_in_one_line(capsys: pytest.CaptureFixtur
     err = capsys.readouterr().err
     assert err.startswith("release refused: package must be one of buffer-core, buffer-cpu")
     assert "Traceback" not in err
+
+
+def test_package_for_tag_names_the_package_when_the_version_matches(repo: Path) -> None:
+    assert rel.package_for_tag("buffer-cpu-v0.1.0", root=repo) == "buffer-cpu"
+
+
+def test_package_for_tag_refuses_a_version_other_than_the_pyprojects(repo: Path) -> None:
+    with pytest.raises(rel.ReleaseError, match=r"names version 0\.2\.0, but buffer-core's"):
+        rel.package_for_tag("buffer-core-v0.2.0", root=repo)
+
+
+@pytest.mark.parametrize("tag", ["buffer-tpu-v0.1.0", "buffer-cpu-v0.1", "v0.1.0"])
+def test_package_for_tag_refuses_tags_of_no_package(repo: Path, tag: str) -> None:
+    with pytest.raises(rel.ReleaseError, match="tag must be <package>-v"):
+        rel.package_for_tag(tag, root=repo)
