@@ -68,7 +68,7 @@ def install_packages(session: nox.Session, *specs: str) -> None:
 
 
 @nox.session(python=PYTHONS)
-@nox.parametrize("package", ["buffer-core", "buffer-cpu"])
+@nox.parametrize("package", ["buffer-core", "buffer-cpu", "buffer-gpu"])
 def tests(session: nox.Session, package: str) -> None:
     """Run one package's CPU test suite (every package and Python by default)."""
     # The zarr-python adapter tests need one virtualenv per zarr line, so they are
@@ -81,6 +81,14 @@ def tests(session: nox.Session, package: str) -> None:
         install_packages(session, "buffer-core[testing]")
         session.install("pytest-cov")
         session.run("pytest", "packages/buffer-core/tests", *session.posargs)
+    elif package == "buffer-gpu":
+        # CuPy really installed: its CUDA 12 wheel imports on any Linux machine,
+        # so without a device the CPU-side tests (validation, no-device errors,
+        # import without CuPy) run and the GPU tests skip, each with the reason.
+        cuda = _cuda_extra(DEFAULT_CUDA_VERSION)
+        install_packages(session, "buffer-core[testing]", "buffer-cpu", f"buffer-gpu[{cuda}]")
+        session.install("pytest-benchmark")
+        session.run("pytest", "packages/buffer-gpu/tests", *session.posargs)
     else:
         install_packages(session, "buffer-core[testing]", "buffer-cpu")
         session.install("pytest-cov", "pytest-benchmark")

@@ -47,3 +47,32 @@ def test_import_and_entry_point_do_not_import_cupy() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120
     )
     assert done.stdout.strip() == "[]"
+
+
+def _requirement_names(distribution: str, seen: set[str]) -> set[str]:
+    """Names of every installed distribution that ``distribution`` needs, recursively."""
+    from importlib.metadata import PackageNotFoundError, requires
+
+    from packaging.requirements import Requirement
+
+    try:
+        listed = requires(distribution) or []
+    except PackageNotFoundError:
+        return seen
+    for line in listed:
+        requirement = Requirement(line)
+        if requirement.marker is not None and not requirement.marker.evaluate({"extra": ""}):
+            continue  # an extra's requirement: not pulled by a plain install
+        name = requirement.name.lower()
+        if name not in seen:
+            seen.add(name)
+            _requirement_names(name, seen)
+    return seen
+
+
+def test_buffer_cpu_pulls_no_cupy() -> None:
+    """`pip install buffer-cpu` (or buffer-gpu without an extra) installs no CuPy."""
+    for distribution in ("buffer-cpu", "buffer-gpu"):
+        needed = _requirement_names(distribution, set())
+        assert "buffer-core" in needed
+        assert not [name for name in needed if name.startswith("cupy")], needed
