@@ -112,7 +112,7 @@ def test_entry_without_stats_is_skipped_alone(tmp_path: Path, kit: SimpleNamespa
 
 def test_missing_results_directory_is_a_value_error(tmp_path: Path) -> None:
     """A results path that is not a directory is named in the error."""
-    with pytest.raises(ValueError, match="results directory .*nope.* does not exist"):
+    with pytest.raises(ValueError, match=r"results directory .*nope.* does not exist"):
         load_history(tmp_path / "nope")
 
 

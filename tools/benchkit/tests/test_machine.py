@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import re
 
-import numpy
+import numpy as np
 
 from benchkit.machine import GpuInfo, MachineFacts, collect_machine_facts, machine_key
 
@@ -23,7 +23,7 @@ def test_facts_of_this_machine_are_read() -> None:
     assert facts.cpu_model
     assert facts.cpu_cores >= 1
     assert facts.memory_gib is None or facts.memory_gib >= 1
-    assert facts.numpy_version == numpy.__version__
+    assert facts.numpy_version == np.__version__
     info = facts.to_machine_info()
     assert set(info) >= {
         "cpu_model",

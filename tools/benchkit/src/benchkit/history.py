@@ -132,7 +132,7 @@ def load_history(root: Path) -> History:
             skipped.append(Skipped(path, "not UTF-8 text"))
             continue
         except json.JSONDecodeError as exc:
-            skipped.append(Skipped(path, f"not valid JSON ({exc.msg} at line {exc.lineno})"))
+            skipped.append(Skipped(path, f"not valid JSON ({exc.msg}, line {exc.lineno})"))
             continue
         except OSError as exc:
             skipped.append(Skipped(path, f"unreadable ({exc.strerror})"))

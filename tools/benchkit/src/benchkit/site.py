@@ -98,7 +98,10 @@ def build_site(
         "benchmarks": benchmarks,
         "flags": flags,
         "ratio_machines": ratio_machines,
-        "skipped": [{"path": str(item.path), "reason": item.reason} for item in history.skipped],
+        "skipped": [
+            {"path": _display_path(item.path, history.root), "reason": item.reason}
+            for item in history.skipped
+        ],
         "thresholds": {
             "default": dataclasses.asdict(thresholds.default),
             "overrides": [
@@ -386,6 +389,14 @@ def _pairs(run: Run) -> Iterable[tuple[str, BenchResult, BenchResult]]:
         for impl, baselines in sorted(found.items()):
             if impl != _OUR_IMPL and len(baselines) == 1 and baselines[0].stats.median > 0:
                 yield key, ours[0], baselines[0]
+
+
+def _display_path(path: Path, root: Path) -> str:
+    """``path`` as the reader knows it: inside the results directory when it is."""
+    try:
+        return str(Path(root.name) / path.relative_to(root))
+    except ValueError:
+        return str(path)
 
 
 def _as_dict(value: object) -> dict[str, Any]:
