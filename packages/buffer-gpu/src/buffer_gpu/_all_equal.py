@@ -78,7 +78,8 @@ def _arrays_equal(data: Any, other: Any, equal_nan: bool) -> bool:
     shape = _broadcast_shape(tuple(data.shape), tuple(other.shape))
     left, right = cp.broadcast_to(data, shape), cp.broadcast_to(other, shape)
     same = left == right
-    if equal_nan:
+    # Only floating and complex values can be NaN; elsewhere equality decides.
+    if equal_nan and left.dtype.kind in "fc" and right.dtype.kind in "fc":
         same |= cp.isnan(left) & cp.isnan(right)
     return bool(same.all())
 

@@ -14,7 +14,7 @@ from buffer_core._buffer import check_contiguous_slice, require_buffer
 from buffer_core._errors import describe, expected_type
 from buffer_gpu._cupy import check_device, cupy, on_device
 from buffer_gpu._device_arrays import allocate, bring_to_current_device, contiguous_storage, upload
-from buffer_gpu._interchange import import_device_array, is_cupy_array, is_device_array
+from buffer_gpu._interchange import import_device_array, is_device_array
 from buffer_gpu._transfer import copy_device_to_device, stage_to_device, stage_to_host
 
 __all__ = ["Buffer"]
@@ -66,7 +66,7 @@ class Buffer(buffer_core.Buffer):
 
     @classmethod
     def _check_memory(cls, array_like: Any) -> None:
-        if not is_cupy_array(array_like) or not isinstance(array_like, cupy().ndarray):
+        if not isinstance(array_like, cupy().ndarray):
             msg = "array_like"
             raise expected_type(
                 msg,
@@ -154,7 +154,8 @@ class Buffer(buffer_core.Buffer):
         with self._on_own_device():
             source, host = self._value_source(value)
             if source is None and host is None:
-                self._data[key] = value  # an integer: a fill kernel
+                # A scalar: one fill kernel. CuPy takes NumPy scalars, not 0-d arrays.
+                self._data[key] = value[()] if isinstance(value, np.ndarray) else value
                 return
             got = int(source.size if source is not None else host.size)  # type: ignore[union-attr]
             if got != expected:

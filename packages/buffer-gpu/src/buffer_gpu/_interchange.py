@@ -12,17 +12,11 @@ from typing import Any
 
 from buffer_gpu._cupy import check_device, cupy
 
-__all__ = ["import_device_array", "is_cupy_array", "is_device_array"]
+__all__ = ["import_device_array", "is_device_array"]
 
 # DLPack device types whose memory a CUDA kernel can address directly.
 _DLPACK_CUDA = 2
 _DLPACK_CUDA_MANAGED = 13
-
-
-def is_cupy_array(value: Any) -> bool:
-    """Whether ``value`` is a ``cupy.ndarray``, without importing CuPy."""
-    kind = type(value)
-    return kind.__module__.split(".")[0] == "cupy" and hasattr(value, "__cuda_array_interface__")
 
 
 def is_device_array(value: Any) -> bool:
