@@ -11,7 +11,7 @@ import pytest
 from buffer_gpu._cupy import describe_device_failure, format_cuda_version
 from buffer_gpu._device_arrays import _layout_of
 from buffer_gpu._dtypes import is_device_native, native_counterpart, value_byte_indices
-from buffer_gpu._transfer import host_byte_view, plan_chunks, write_concatenated
+from buffer_gpu._transfer import copy_host, host_byte_view, plan_chunks, write_concatenated
 
 # --- device errors ---------------------------------------------------------------------------
 
@@ -170,3 +170,12 @@ def test_layout_of_rejects_strided_views() -> None:
     """A strided view is neither C nor F."""
     array = np.zeros((4, 6), dtype="S3")[::2, 1::2]
     assert _layout_of(array.shape, array.strides, array.itemsize) is None
+
+
+@pytest.mark.parametrize("nbytes", [0, 5, (4 << 20) - 1, 4 << 20, (9 << 20) + 3])
+def test_copy_host_copies_every_byte(nbytes: int) -> None:
+    """Small copies in one call, large ones split over threads: the same bytes either way."""
+    source = np.random.default_rng(nbytes).integers(0, 256, nbytes, dtype=np.uint8)
+    out = np.zeros(nbytes, dtype=np.uint8)
+    copy_host(out, source)
+    assert np.array_equal(out, source)

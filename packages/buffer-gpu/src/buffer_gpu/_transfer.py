@@ -11,7 +11,10 @@ when the bytes are in host memory.
 
 from __future__ import annotations
 
+import os
+import threading
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Literal, cast
 
 import numpy as np
@@ -22,6 +25,7 @@ from buffer_gpu._pinned import StagingChunk, staging_pool
 
 __all__ = [
     "copy_device_to_device",
+    "copy_host",
     "host_byte_view",
     "is_page_locked",
     "plan_chunks",
@@ -34,6 +38,38 @@ _HOST_TO_DEVICE = 1  # cudaMemcpyHostToDevice
 _DEVICE_TO_HOST = 2  # cudaMemcpyDeviceToHost
 _DEFAULT = 4  # cudaMemcpyDefault: direction from the addresses (crosses devices with UVA)
 _MEMORY_TYPE_HOST = 1  # cudaMemoryTypeHost: page-locked host memory
+
+# One core copies pageable memory at well under PCIe 5 speed, so large copies
+# into and out of the staging chunks are split across a few threads (NumPy
+# releases the GIL while it copies).
+_COPY_THREADS = max(1, min(4, os.cpu_count() or 1))
+_PARALLEL_COPY_BYTES = 4 << 20
+_executor: ThreadPoolExecutor | None = None
+_executor_lock = threading.Lock()
+
+
+def _copy_executor() -> ThreadPoolExecutor:
+    global _executor  # noqa: PLW0603  # one pool per process, made on first large copy
+    with _executor_lock:
+        if _executor is None:
+            _executor = ThreadPoolExecutor(_COPY_THREADS, thread_name_prefix="buffer_gpu-copy")
+        return _executor
+
+
+def copy_host(out: npt.NDArray[np.uint8], source: npt.NDArray[np.uint8]) -> None:
+    """``out[:] = source`` for 1-d byte arrays, on several cores when it is large."""
+    nbytes = int(out.size)
+    if nbytes < _PARALLEL_COPY_BYTES or _COPY_THREADS == 1:
+        out[:] = source
+        return
+    step = -(-nbytes // _COPY_THREADS)
+    pool = _copy_executor()
+
+    def copy_slice(start: int) -> None:
+        out[start : start + step] = source[start : start + step]
+
+    for done in [pool.submit(copy_slice, start) for start in range(0, nbytes, step)]:
+        done.result()
 
 
 def host_byte_view(array: npt.NDArray[Any]) -> npt.NDArray[np.uint8]:
@@ -63,7 +99,7 @@ def write_concatenated(
             offset -= source.size
             continue
         take = min(source.size - offset, out.size - position)
-        out[position : position + take] = source[offset : offset + take]
+        copy_host(out[position : position + take], source[offset : offset + take])
         position += take
         offset = 0
         if position == out.size:
@@ -142,7 +178,7 @@ def stage_to_host(source: int, out: npt.NDArray[np.uint8]) -> None:
             chunk: StagingChunk = chunks[index % len(chunks)]
             chunk.wait()
             # The next chunk's DMA runs while this one is copied out.
-            out[start:stop] = chunk.host[: stop - start]
+            copy_host(out[start:stop], chunk.host[: stop - start])
             if index + len(chunks) < len(ranges):
                 issue(index + len(chunks))
 
