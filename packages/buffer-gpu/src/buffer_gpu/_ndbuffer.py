@@ -309,7 +309,10 @@ class NDBuffer(buffer_core.NDBuffer):
     def transpose(self, axes: SupportsIndex | Sequence[SupportsIndex] | None) -> Self:
         with self._on_own_device():
             if not self._raw:
-                return self._wrap(self._data.transpose(axes))
+                # No arguments for the reversal, rather than relying on CuPy
+                # reading a lone None as NumPy does.
+                transposed = self._data.transpose() if axes is None else self._data.transpose(axes)
+                return self._wrap(transposed)
             ndim = len(self.shape)
             if axes is None:
                 order = tuple(reversed(range(ndim)))
