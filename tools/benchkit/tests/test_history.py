@@ -80,6 +80,27 @@ def test_param_token_gives_impl_and_variant(tmp_path: Path, kit: SimpleNamespace
     )
 
 
+@pytest.mark.parametrize(
+    ("param", "impl", "variant"),
+    [
+        ("ours-pinned-source-16MiB", "ours-pinned-source", "16MiB"),
+        ("1MiB-cupy-pinned", "cupy-pinned", "1MiB"),
+        ("zarr", "zarr", ""),
+        ("fill-0.0-ours", "ours", "fill-0.0"),
+    ],
+)
+def test_dashed_impl_ids_leave_the_rest_as_variant(
+    tmp_path: Path, kit: SimpleNamespace, param: str, impl: str, variant: str
+) -> None:
+    """An impl named in extra_info is cut out of the param id whole, dashes and all."""
+    entry = kit.bench_entry(f"p/benchmarks/t.py::test_h2d[{param}]", 1.0, impl=impl, group="h2d")
+    raw = kit.raw_run([entry], machine_key="m", commit="ab" * 20, when=_when())
+    (tmp_path / "m").mkdir()
+    (tmp_path / "m" / "f.json").write_text(json.dumps(raw))
+    (result,) = load_history(tmp_path).runs[0].results.values()
+    assert (result.impl, result.variant) == (impl, variant)
+
+
 def test_a_built_site_inside_results_is_not_read(fixture_history: SimpleNamespace) -> None:
     """JSON under a directory marked as a benchkit site is ignored."""
     site = fixture_history.root / "site"

@@ -263,8 +263,15 @@ def _impl_and_variant(
         impl = _first_str(params.get("impl"))
     if impl is None:
         impl = next((token for token in tokens if token in _IMPL_TOKENS), None)
-    variant_tokens = [token for token in tokens if token != impl]
-    return impl, "-".join(variant_tokens)
+    return impl, "-".join(_without_run(tokens, impl.split("-") if impl else []))
+
+
+def _without_run(tokens: list[str], run: list[str]) -> list[str]:
+    """``tokens`` minus the first contiguous occurrence of ``run`` (impl ids contain dashes)."""
+    for start in range(len(tokens) - len(run) + 1):
+        if run and tokens[start : start + len(run)] == run:
+            return tokens[:start] + tokens[start + len(run) :]
+    return tokens
 
 
 def _run_id_from_path(relative: Path) -> str:
