@@ -242,11 +242,11 @@ def _write_benchmarks(
                     "points": [
                         [
                             run_index[id(run)],
-                            r.stats.median,
-                            r.stats.q1,
-                            r.stats.q3,
-                            r.stats.min,
-                            r.stats.max,
+                            _sig(r.stats.median),
+                            _sig(r.stats.q1),
+                            _sig(r.stats.q3),
+                            _sig(r.stats.min),
+                            _sig(r.stats.max),
                             r.stats.rounds,
                         ]
                         for run, r in zip(with_result, results, strict=True)
@@ -361,9 +361,9 @@ def _write_ratios(
                 entry["points"].append(
                     [
                         run_index[id(run)],
-                        ours.stats.median / baseline.stats.median,
-                        ours.stats.median,
-                        baseline.stats.median,
+                        _sig(ours.stats.median / baseline.stats.median),
+                        _sig(ours.stats.median),
+                        _sig(baseline.stats.median),
                     ]
                 )
         if series:
@@ -389,6 +389,11 @@ def _pairs(run: Run) -> Iterable[tuple[str, BenchResult, BenchResult]]:
         for impl, baselines in sorted(found.items()):
             if impl != _OUR_IMPL and len(baselines) == 1 and baselines[0].stats.median > 0:
                 yield key, ours[0], baselines[0]
+
+
+def _sig(value: float) -> float:
+    # Five significant digits are far below timing noise and halve the data files.
+    return float(f"{value:.5g}")
 
 
 def _display_path(path: Path, root: Path) -> str:

@@ -242,7 +242,9 @@
         fill: "tonexty", fillcolor: rgba(color, 0.18), hoverinfo: "skip", showlegend: false,
         legendgroup: group, type: "scatter" });
       traces.push({
-        x, y: s.points.map((p) => p[1]), mode: "lines+markers", type: "scatter", name: esc(label),
+        // Thousands of SVG markers make a chart slow to draw; long series show the line only.
+        x, y: s.points.map((p) => p[1]), mode: s.points.length > 300 ? "lines" : "lines+markers",
+        type: "scatter", name: esc(label),
         legendgroup: group, line: { color, width: 1.6 }, marker: { size: 5, color },
         customdata: s.points.map((p, j) => [
           esc(shortCommit(runs[j]) + (runs[j].dirty ? " (dirty)" : "")),
@@ -433,7 +435,8 @@
         view.append(card);
         const traces = series.map((s, i) => ({
           x: s.points.map((p) => xValue(INDEX.runs[p[0]])), y: s.points.map((p) => p[1]), type: "scatter",
-          mode: "lines+markers", name: esc(s.pair), line: { color: PALETTE[i % PALETTE.length] },
+          mode: s.points.length > 300 ? "lines" : "lines+markers", name: esc(s.pair),
+          line: { color: PALETTE[i % PALETTE.length] },
           customdata: s.points.map((p) => [esc(shortCommit(INDEX.runs[p[0]])), esc(fmtSeconds(p[2])), esc(fmtSeconds(p[3]))]),
           hovertemplate: "ours/" + esc(baseline) + " %{y:.3f}<br>ours %{customdata[1]}, " + esc(baseline) +
             " %{customdata[2]}<br>commit %{customdata[0]}<extra>" + esc(s.pair) + "</extra>",
