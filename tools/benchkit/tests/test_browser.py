@@ -167,6 +167,9 @@ def test_compare_view_from_the_url(
     assert "test_all_equal[ours]" in first
     assert "regression" in first
     assert page.locator("#base").input_value() == ids[kit.STEP_RUN - 1]
+    shown = page.locator("#view").inner_text()
+    assert "null" not in shown
+    assert "undefined" not in shown
     assert _count(page).startswith(f"base {fixture_history.commits_a[kit.STEP_RUN - 1][:8]}")
 
 
@@ -177,3 +180,16 @@ def test_ratio_view_draws_ours_against_zarr(page_on: Any) -> None:
     titles = page.locator(".ratio-card h2").all_inner_texts()
     assert "ours / zarr's buffers" in titles
     assert page.locator(".ratio-table tbody tr").count() >= 3
+
+
+@pytest.mark.parametrize("view", ["trends", "regressions", "compare", "ratios", "machines"])
+def test_every_view_renders_without_placeholders(page_on: Any, view: str) -> None:
+    """Each view shows content and never prints 'null' or 'undefined' for missing values."""
+    page = page_on(f"#view={view}")
+    expect(page.locator("#view > *").first).to_be_visible()
+    page.wait_for_timeout(300)
+    shown = page.locator("#view").inner_text()
+    assert shown.strip()
+    assert "null" not in shown
+    assert "undefined" not in shown
+    assert page.locator("#tabs button[aria-current='page']").inner_text().strip()

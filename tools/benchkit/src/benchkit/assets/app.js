@@ -401,10 +401,11 @@
         el("td", { class: "num" }, "±" + (r.threshold * 100).toFixed(0) + "%"), el("td", { class: "verdict" }, r.verdict)))));
     const warn = base[0].machine !== head[0].machine
       ? el("p", { class: "badge regression" }, "The runs are from different machines: ratios mix hardware.") : null;
-    holder.replaceChildren(el("p", { class: "summary", id: "count" },
+    holder.replaceChildren(...[el("p", { class: "summary", id: "count" },
       `base ${shortCommit(base[0])} → head ${shortCommit(head[0])}: ${counts.regression} regressed, ${counts.improvement} improved, `,
       `${counts.same} unchanged, ${counts.new} new, ${counts.gone} gone. A regression needs head/base beyond the `,
-      "threshold and non-overlapping interquartile ranges (same rule as nox -s bench-compare)."), warn, table);
+      "threshold and non-overlapping interquartile ranges (same rule as nox -s bench-compare)."), warn, table]
+      .filter(Boolean));
   }
 
   // ---- ours vs zarr -------------------------------------------------------------------------
