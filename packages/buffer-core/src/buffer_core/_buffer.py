@@ -27,8 +27,7 @@ def check_contiguous_slice(key: Any) -> slice:
     read or written; anything else would silently produce a copy.
     """
     if not isinstance(key, slice):
-        msg = "key"
-        raise expected_type(msg, "a slice such as buf[start:stop]", key)
+        raise expected_type(key, "key", "a slice such as buf[start:stop]")
     if key.step not in (None, 1):
         msg = f"key: expected a contiguous slice (step 1), got step {key.step!r}"
         raise ValueError(msg)

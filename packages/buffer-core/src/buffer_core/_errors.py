@@ -24,6 +24,6 @@ def describe(value: Any) -> str:
     return name
 
 
-def expected_type(argument: str, expected: str, got: Any) -> TypeError:
+def expected_type(got: Any, argument: str, expected: str) -> TypeError:
     """A TypeError saying that ``argument`` should have been ``expected``."""
     return TypeError(f"{argument}: expected {expected}, got {describe(got)}")

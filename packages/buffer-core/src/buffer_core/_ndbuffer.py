@@ -23,7 +23,7 @@ __all__ = ["NDBuffer", "parse_dtype", "parse_order", "parse_shape"]
 def parse_shape(shape: Any, argument: str = "shape") -> tuple[int, ...]:
     """Validate a shape: an iterable of non-negative integers (or one integer)."""
     if isinstance(shape, (bool, str, bytes)):
-        raise expected_type(argument, "an iterable of non-negative integers", shape)
+        raise expected_type(shape, argument, "an iterable of non-negative integers")
     dims: tuple[int, ...]
     try:
         dims = (operator.index(shape),)
@@ -31,7 +31,7 @@ def parse_shape(shape: Any, argument: str = "shape") -> tuple[int, ...]:
         try:
             dims = tuple(operator.index(d) for d in shape)
         except TypeError:
-            raise expected_type(argument, "an iterable of non-negative integers", shape) from None
+            raise expected_type(shape, argument, "an iterable of non-negative integers") from None
     if any(d < 0 for d in dims):
         msg = f"{argument}: dimensions must be non-negative, got {dims}"
         raise ValueError(msg)
@@ -42,7 +42,7 @@ def parse_dtype(dtype: Any, argument: str = "dtype") -> np.dtype[Any]:
     """Validate a dtype specification and return the NumPy dtype it names."""
     if dtype is None:
         # np.dtype(None) silently means float64; a buffer's dtype is never implied.
-        raise expected_type(argument, "a NumPy dtype or dtype specification", dtype)
+        raise expected_type(dtype, argument, "a NumPy dtype or dtype specification")
     try:
         parsed: np.dtype[Any] = np.dtype(dtype)
     except (TypeError, ValueError) as error:
@@ -230,8 +230,7 @@ class NDBuffer(ABC):
         try:
             dims = tuple(operator.index(d) for d in shape)
         except TypeError:
-            msg = "newshape"
-            raise expected_type(msg, "a tuple of integers or -1", newshape) from None
+            raise expected_type(newshape, "newshape", "a tuple of integers or -1") from None
         try:
             return self.__class__(self._data.reshape(dims))
         except ValueError as error:

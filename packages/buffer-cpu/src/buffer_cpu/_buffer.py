@@ -30,11 +30,10 @@ class Buffer(buffer_core.Buffer):
     @classmethod
     def _check_memory(cls, array_like: Any) -> None:
         if not isinstance(array_like, np.ndarray):
-            msg = "array_like"
             raise expected_type(
-                msg,
-                "a NumPy array in host memory (use from_buffer() to move device data)",
                 array_like,
+                "array_like",
+                "a NumPy array in host memory (use from_buffer() to move device data)",
             )
 
     @property
@@ -56,9 +55,8 @@ class Buffer(buffer_core.Buffer):
         try:
             return cls(np.frombuffer(bytes_like, dtype="B"))
         except TypeError:
-            msg = "bytes_like"
             raise expected_type(
-                msg, "a bytes-like object (bytes, bytearray, memoryview, ...)", bytes_like
+                bytes_like, "bytes_like", "a bytes-like object (bytes, bytearray, memoryview, ...)"
             ) from None
         except (ValueError, BufferError) as error:
             # Strided or otherwise unexportable memory cannot be wrapped without a copy.
@@ -77,13 +75,11 @@ class Buffer(buffer_core.Buffer):
 
     def combine(self, others: Iterable[buffer_core.Buffer]) -> Self:
         if isinstance(others, buffer_core.Buffer):
-            msg = "others"
-            raise expected_type(msg, "an iterable of Buffers (wrap one in a list)", others)
+            raise expected_type(others, "others", "an iterable of Buffers (wrap one in a list)")
         try:
             parts = list(others)
         except TypeError:
-            msg = "others"
-            raise expected_type(msg, "an iterable of Buffers", others) from None
+            raise expected_type(others, "others", "an iterable of Buffers") from None
         arrays = [self._data]
         for index, part in enumerate(parts):
             if isinstance(part, Buffer):

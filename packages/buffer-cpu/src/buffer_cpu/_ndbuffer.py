@@ -39,11 +39,8 @@ class NDBuffer(buffer_core.NDBuffer):
     @classmethod
     def _check_memory(cls, array: Any) -> None:
         if not isinstance(array, np.ndarray):
-            msg = "array"
             raise expected_type(
-                msg,
-                "a NumPy array in host memory (use from_numpy_array() to convert)",
-                array,
+                array, "array", "a NumPy array in host memory (use from_numpy_array() to convert)"
             )
 
     @property

@@ -36,12 +36,11 @@ def _device_bytes(array_like: Any) -> Any:
             raise ValueError(msg)
         check_device()
         return upload(array_like)
-    msg = "array_like"
     raise expected_type(
-        msg,
+        array_like,
+        "array_like",
         "a 1-d uint8 device array (CuPy, or any object with __cuda_array_interface__ "
         "or CUDA __dlpack__) or a NumPy array to copy to the device",
-        array_like,
     )
 
 
@@ -67,11 +66,10 @@ class Buffer(buffer_core.Buffer):
     @classmethod
     def _check_memory(cls, array_like: Any) -> None:
         if not isinstance(array_like, cupy().ndarray):
-            msg = "array_like"
             raise expected_type(
-                msg,
-                "a CuPy array in device memory (use from_buffer() to move host data)",
                 array_like,
+                "array_like",
+                "a CuPy array in device memory (use from_buffer() to move host data)",
             )
 
     @property
@@ -114,9 +112,8 @@ class Buffer(buffer_core.Buffer):
         try:
             host = np.frombuffer(bytes_like, dtype=_BYTE)
         except TypeError:
-            msg = "bytes_like"
             raise expected_type(
-                msg, "a bytes-like object (bytes, bytearray, memoryview, ...)", bytes_like
+                bytes_like, "bytes_like", "a bytes-like object (bytes, bytearray, memoryview, ...)"
             ) from None
         except (ValueError, BufferError) as error:  # BufferError: not contiguous
             msg = f"bytes_like: {error}"
@@ -200,13 +197,11 @@ class Buffer(buffer_core.Buffer):
         per staging chunk (one in all when they fit in a chunk).
         """
         if isinstance(others, buffer_core.Buffer):
-            msg = "others"
-            raise expected_type(msg, "an iterable of Buffers (wrap one in a list)", others)
+            raise expected_type(others, "others", "an iterable of Buffers (wrap one in a list)")
         try:
             parts: list[Any] = list(others)
         except TypeError:
-            msg = "others"
-            raise expected_type(msg, "an iterable of Buffers", others) from None
+            raise expected_type(others, "others", "an iterable of Buffers") from None
         for index, part in enumerate(parts):
             if not isinstance(part, buffer_core.Buffer):
                 msg = f"others[{index}]: expected a Buffer, got {describe(part)}"

@@ -92,8 +92,7 @@ class NDBuffer(buffer_core.NDBuffer):
                 self._set(device_array, array.dtype)
                 return
         else:
-            msg = "array"
-            raise expected_type(msg, _ARRAY_HINT, array)
+            raise expected_type(array, "array", _ARRAY_HINT)
         super().__init__(device_array)
         self._dtype = device_array.dtype
         self._raw = False
@@ -118,8 +117,7 @@ class NDBuffer(buffer_core.NDBuffer):
     @classmethod
     def _check_memory(cls, array: Any) -> None:
         if not isinstance(array, cupy().ndarray):
-            msg = "array"
-            raise expected_type(msg, _ARRAY_HINT, array)
+            raise expected_type(array, "array", _ARRAY_HINT)
 
     # --- where the memory lives ------------------------------------------------------------
 
@@ -260,8 +258,7 @@ class NDBuffer(buffer_core.NDBuffer):
         try:
             dims = tuple(operator.index(d) for d in shape)
         except TypeError:
-            msg = "newshape"
-            raise expected_type(msg, "a tuple of integers or -1", newshape) from None
+            raise expected_type(newshape, "newshape", "a tuple of integers or -1") from None
         with self._on_own_device():
             try:
                 return self._wrap(self._data.reshape(self._trailing(dims)))
