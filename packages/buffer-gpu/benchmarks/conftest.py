@@ -10,29 +10,16 @@ Without a usable CUDA device every benchmark is skipped with the reason.
 
 from __future__ import annotations
 
-import functools
 import importlib.util
 from typing import Any
 
 import pytest
 
-
-@functools.cache
-def gpu_unavailable_reason() -> str | None:
-    """Why CuPy cannot use a CUDA device here (asked of CuPy itself), or None."""
-    try:
-        import cupy  # noqa: PLC0415  # optional: absent where the reason says so
-    except ImportError as error:
-        return f"needs CuPy (buffer-gpu[cuda12] or [cuda13]): {error}"
-    try:
-        count = int(cupy.cuda.runtime.getDeviceCount())
-    except cupy.cuda.runtime.CUDARuntimeError as error:
-        return f"no usable CUDA device: {error}"
-    return None if count else "no usable CUDA device: none found"
+import buffer_gpu
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    reason = gpu_unavailable_reason()
+    reason = buffer_gpu.device_problem()
     if reason is None:
         return
     skip = pytest.mark.skip(reason=reason)

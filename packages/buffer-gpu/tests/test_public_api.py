@@ -12,7 +12,13 @@ import buffer_gpu
 
 def test_all_is_the_public_api() -> None:
     """Changing buffer_gpu.__all__ means changing this list too."""
-    assert buffer_gpu.__all__ == ["Buffer", "NDBuffer", "__version__", "buffer_prototype"]
+    assert buffer_gpu.__all__ == [
+        "Buffer",
+        "NDBuffer",
+        "__version__",
+        "buffer_prototype",
+        "device_problem",
+    ]
 
 
 def test_version_matches_metadata() -> None:

@@ -141,6 +141,20 @@ def check_device() -> Any:
     return cp
 
 
+def device_problem() -> str | None:
+    """Why buffers cannot be allocated on a CUDA device here, or None when they can.
+
+    The message is the one the first allocation would raise (CuPy missing,
+    no device, driver too old, ...), for callers that want to ask first, such
+    as test suites deciding to skip.
+    """
+    try:
+        check_device()
+    except (ImportError, RuntimeError) as error:
+        return str(error)
+    return None
+
+
 def on_device(device_id: int) -> Any:
     """A context manager that makes ``device_id`` the current CUDA device.
 
