@@ -42,8 +42,23 @@ def all_equal(data: npt.NDArray[Any], other: Any, equal_nan: bool) -> bool:
         values, target = _as_unsigned_words(values.view(target.dtype), target)
     if plan.mode == "signed_zero":
         return _all_signed_zero(values, target)
+    if _first_element_differs(plan.mode, values, target):
+        return False
     check = _slice_check(plan.mode, values, target)
     return all(check(part) for part in _slices(values))
+
+
+def _first_element_differs(mode: str, values: npt.NDArray[Any], target: npt.NDArray[Any]) -> bool:
+    """A scalar look at the first element: most chunks that differ, differ there.
+
+    It costs a fraction of a microsecond, against a few for the first slice.
+    """
+    if values.ndim != 1 or values.dtype.kind not in _NUMERIC_KINDS:
+        return False
+    first = values[0]
+    if mode == "nan":
+        return not np.isnan(first)
+    return not first == target  # noqa: SIM201  # NumPy scalar comparison, not an identity test
 
 
 def _all_equal_array(data: npt.NDArray[Any], plan: ComparisonPlan) -> bool:
