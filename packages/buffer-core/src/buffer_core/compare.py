@@ -8,6 +8,7 @@ implementation then checks every element against the plan.
 
 from __future__ import annotations
 
+import functools
 from typing import Any, Literal, NamedTuple
 
 import numpy as np
@@ -43,6 +44,7 @@ class ComparisonPlan(NamedTuple):
     equal_nan: bool
 
 
+@functools.cache
 def unsigned_view_dtype(dtype: np.dtype[Any]) -> np.dtype[Any]:
     """An unsigned integer dtype of the same width (or raw void) to compare bits with."""
     widths = {1: "u1", 2: "u2", 4: "u4", 8: "u8"}
@@ -75,6 +77,7 @@ def plan_all_equal(dtype: np.dtype[Any], other: Any, equal_nan: bool) -> Compari
     return ComparisonPlan("equal", target, False)
 
 
+@functools.cache  # dtypes are few and hashable; finfo is not free
 def _has_padding(dtype: np.dtype[Any]) -> bool:
     """Whether elements carry bytes that are not part of the value (x87 long double)."""
     if dtype.kind not in "fc":

@@ -22,7 +22,7 @@ __all__ = ["all_equal"]
 
 # Slices start at a page of data and double up to a size that stays in the
 # L2 cache together with its boolean temporary.
-_FIRST_SLICE_BYTES = 1 << 12
+_FIRST_SLICE_BYTES = 1 << 16
 _MAX_SLICE_BYTES = 1 << 20
 _NUMERIC_KINDS = frozenset("biufcmM")
 
@@ -138,6 +138,9 @@ def _rows_in(values: npt.NDArray[Any], nbytes: int) -> int:
 
 def _slices(values: npt.NDArray[Any]) -> Iterator[npt.NDArray[Any]]:
     """Views of ``values`` along axis 0, doubling in length up to the cap."""
+    if values.nbytes <= _FIRST_SLICE_BYTES:
+        yield values
+        return
     rows = values.shape[0]
     step = _rows_in(values, _FIRST_SLICE_BYTES)
     cap = _rows_in(values, _MAX_SLICE_BYTES)
