@@ -139,8 +139,16 @@ def tests_zarr(session: nox.Session, zarr: str) -> None:
 
 BENCHKIT = ROOT / "tools" / "benchkit"
 BENCH_RESULTS = "bench-results"
-# One interpreter for every recorded run, so trends compare like with like.
-BENCH_PYTHON = PYTHONS[0]
+def _bench_python() -> str:
+    """The one interpreter every recorded run uses, so trends compare like with like.
+
+    3.12 where it is installed, since zarr's newest lines (the baseline) need
+    it; 3.11 otherwise, which measures against zarr 3.1.
+    """
+    return "3.12" if shutil.which("python3.12") else PYTHONS[0]
+
+
+BENCH_PYTHON = _bench_python()
 COMMIT_URL = "https://github.com/buffer-project/buffers/commit/{commit}"
 
 
