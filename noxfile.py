@@ -139,6 +139,8 @@ def tests_zarr(session: nox.Session, zarr: str) -> None:
 
 BENCHKIT = ROOT / "tools" / "benchkit"
 BENCH_RESULTS = "bench-results"
+
+
 def _bench_python() -> str:
     """The one interpreter every recorded run uses, so trends compare like with like.
 
