@@ -85,7 +85,7 @@
 
   // ---- state in the URL ---------------------------------------------------------------------
 
-  const DEFAULTS = { view: "trends", machine: "", device: "", q: "", scale: "log", x: "run",
+  const DEFAULTS = { view: "trends", machine: "", device: "", q: "", scale: "log", x: "commit",
     bench: "", base: "", head: "", kind: "all" };
   let state = { ...DEFAULTS };
 
@@ -154,7 +154,7 @@
     const search = document.getElementById("search");
     if (document.activeElement !== search) search.value = state.q;
     document.getElementById("scale").value = state.scale === "linear" ? "linear" : "log";
-    document.getElementById("xaxis").value = state.x === "commit" ? "commit" : "run";
+    document.getElementById("xaxis").value = state.x === "run" ? "run" : "commit";
     for (const button of document.querySelectorAll("#tabs button")) {
       if (button.dataset.view === state.view) button.setAttribute("aria-current", "page");
       else button.removeAttribute("aria-current");
@@ -216,6 +216,14 @@
     return state.x === "commit" && run.commit_time ? run.commit_time : run.time;
   }
 
+  // Points come in run order; by commit date an older commit may be measured
+  // later, so sort by the x shown (stable: runs of one commit keep their order).
+  function inXOrder(points) {
+    const keyed = points.map((p, i) => [Date.parse(xValue(INDEX.runs[p[0]])), i, p]);
+    keyed.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+    return keyed.map((k) => k[2]);
+  }
+
   async function drawChart(card) {
     const bench = card.bench;
     const plot = card.querySelector(".plot");
@@ -231,6 +239,7 @@
     const machines = new Set(series.map((s) => s.machine));
     const traces = [];
     series.forEach((s, i) => {
+      s = { ...s, points: inXOrder(s.points) };
       const color = PALETTE[i % PALETTE.length];
       const label = s.label + (machines.size > 1 ? " · " + s.machine : "");
       const runs = s.points.map((p) => INDEX.runs[p[0]]);
@@ -434,7 +443,7 @@
           el("h2", {}, `ours / ${BASELINE_NAMES[baseline] || baseline}`), el("div", { class: "path" }, entry.machine),
           el("div", { class: "plot" }));
         view.append(card);
-        const traces = series.map((s, i) => ({
+        const traces = series.map((s) => ({ ...s, points: inXOrder(s.points) })).map((s, i) => ({
           x: s.points.map((p) => xValue(INDEX.runs[p[0]])), y: s.points.map((p) => p[1]), type: "scatter",
           mode: s.points.length > 300 ? "lines" : "lines+markers", name: esc(s.pair),
           line: { color: PALETTE[i % PALETTE.length] },
