@@ -262,7 +262,14 @@ class NDBuffer(ABC):
 
     def transpose(self, axes: SupportsIndex | Sequence[SupportsIndex] | None) -> Self:
         """A view with the axes permuted (reversed when ``axes`` is None)."""
-        return self.__class__(self._data.transpose(axes))
+        try:
+            permuted = self._data.transpose(axes)
+        except (TypeError, ValueError) as error:
+            msg = (
+                f"axes: expected a permutation of the {len(self.shape)} axes or None, got {axes!r}"
+            )
+            raise ValueError(msg) from error
+        return self.__class__(permuted)
 
     # --- element access ----------------------------------------------------------------
 
@@ -288,7 +295,14 @@ class NDBuffer(ABC):
             raise ValueError(msg)
         if isinstance(value, NDBuffer):
             value = self._coerce_ndbuffer(value)
-        self._data[key] = value
+        try:
+            self._data[key] = value
+        except (TypeError, ValueError) as error:
+            # NumPy checks shapes and conversions before it writes anything.
+            msg = (
+                f"value: cannot write {_describe_value(value)} into the selection {key!r}: {error}"
+            )
+            raise type(error)(msg) from error
 
     @abstractmethod
     def _coerce_ndbuffer(self, value: NDBuffer) -> Any:
@@ -299,7 +313,11 @@ class NDBuffer(ABC):
         if self.readonly:
             msg = "buffer is read-only; copy() it to get a writable buffer"
             raise ValueError(msg)
-        self._data.fill(value)
+        try:
+            self._data.fill(value)
+        except (TypeError, ValueError, OverflowError) as error:
+            msg = f"value: cannot store {value!r} in dtype {self.dtype}: {error}"
+            raise ValueError(msg) from error
 
     @abstractmethod
     def all_equal(self, other: Any, equal_nan: bool = True) -> bool:
@@ -340,6 +358,11 @@ class NDBuffer(ABC):
             # loses the byte order of non-native arrays.
             payload = bytearray(host.reshape(-1, order="A").view("B").data)
         return (_restore_ndbuffer, (type(self), payload, host.dtype, host.shape, order))
+
+
+def _describe_value(value: Any) -> str:
+    shape = getattr(value, "shape", None)
+    return f"an array of shape {tuple(shape)}" if shape is not None else repr(value)
 
 
 def _restore_ndbuffer(

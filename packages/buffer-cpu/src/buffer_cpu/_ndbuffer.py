@@ -86,7 +86,12 @@ class NDBuffer(buffer_core.NDBuffer):
 
     @classmethod
     def from_numpy_array(cls, array_like: npt.ArrayLike) -> Self:
-        return cls(np.asanyarray(array_like))
+        try:
+            array = np.asanyarray(array_like)
+        except (TypeError, ValueError) as error:  # ragged nesting, unconvertible objects
+            msg = f"array_like: NumPy cannot make an array of it: {error}"
+            raise ValueError(msg) from error
+        return cls(array)
 
     def as_numpy_array(self) -> npt.NDArray[Any]:
         return self._data

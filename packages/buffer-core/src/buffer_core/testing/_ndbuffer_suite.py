@@ -442,3 +442,29 @@ class NDBufferSuite(SuiteBase):
         assert np.shares_memory(raw, buf.as_numpy_array())
         restored: NDBuffer = pickle.loads(data, buffers=shipped)
         np.testing.assert_array_equal(restored.as_numpy_array(), np.arange(1000, dtype="f8"))
+
+    # --- errors name the argument -------------------------------------------------------
+
+    def test_bad_writes_name_the_value(self, prototype: BufferPrototype) -> None:
+        """A value of the wrong shape or kind is an error naming value, and writes nothing."""
+        buf = make_ndbuffer(prototype, np.zeros((2, 3)))
+        with pytest.raises(ValueError, match="value"):
+            buf[0] = np.ones(4)
+        with pytest.raises(ValueError, match="value"):
+            buf[...] = "not a number"
+        with pytest.raises(ValueError, match="value"):
+            buf.fill("not a number")
+        assert buf.all_equal(0.0)
+
+    def test_transpose_rejects_bad_axes(self, prototype: BufferPrototype) -> None:
+        """Axes that are not a permutation are a ValueError naming axes."""
+        buf = make_ndbuffer(prototype, np.zeros((2, 3)))
+        with pytest.raises(ValueError, match="axes"):
+            buf.transpose((0, 0))
+        with pytest.raises(ValueError, match="axes"):
+            buf.transpose((0, 1, 2))
+
+    def test_from_numpy_array_rejects_ragged_input(self, prototype: BufferPrototype) -> None:
+        """Ragged nested lists are a ValueError naming array_like."""
+        with pytest.raises(ValueError, match="array_like"):
+            prototype.nd_buffer.from_numpy_array([[1, 2], [3]])
