@@ -48,10 +48,13 @@ def all_equal_native(data: Any, other: Any, equal_nan: bool) -> bool:
         other = values.get()  # a 0-d scalar: one element to the host, not the data
     plan = plan_all_equal(data.dtype, other, equal_nan)
     if plan.mode == "array":
-        _broadcast_shape(tuple(data.shape), plan.target.shape)
+        full = _broadcast_shape(tuple(data.shape), plan.target.shape)
         target = _as_device_native(plan.target)
         if target is None:
             return False
+        target = _exact_integers(target, data.dtype)
+        if target is None:  # an integer out of the buffer's range: only nothing equals it
+            return math_prod(full) == 0
         return _arrays_equal(data, cp.asarray(target), plan.equal_nan)
     if data.size == 0:
         return True
@@ -60,9 +63,27 @@ def all_equal_native(data: Any, other: Any, equal_nan: bool) -> bool:
     if plan.mode == "nan":
         return data.dtype.kind in "fc" and bool(cp.isnan(data).all())
     target = _as_device_native(plan.target)
+    if target is not None:
+        target = _exact_integers(target, data.dtype)
     if target is None:
         return False
     return bool((data == target[()]).all())
+
+
+def _exact_integers(target: np.ndarray[Any, Any], dtype: np.dtype[Any]) -> Any:
+    """Integer ``target`` in the integer ``dtype``, or None if a value does not fit.
+
+    CuPy promotes ``uint64`` with ``int64`` to ``float64``, where neighbouring
+    large integers compare equal; in the buffer's own dtype the comparison is
+    exact, and a value outside its range equals no element. Other pairs are
+    returned as they are.
+    """
+    if dtype.kind not in "iu" or target.dtype.kind not in "iu" or target.dtype == dtype:
+        return target
+    info = np.iinfo(dtype)
+    if target.size and (int(target.min()) < info.min or int(target.max()) > info.max):
+        return None
+    return target.astype(dtype)
 
 
 def _as_device_native(target: np.ndarray[Any, Any]) -> np.ndarray[Any, Any] | None:

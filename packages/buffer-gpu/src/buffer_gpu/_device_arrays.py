@@ -122,6 +122,10 @@ def bring_to_current_device(array: Any) -> Any:
     with cp.cuda.Device(source.device.id):
         cp.cuda.get_current_stream().synchronize()
     copy_device_to_device(int(copied.data.ptr), int(source.data.ptr), int(source.nbytes))
+    # The copy reads memory of the other device, whose pool may hand the
+    # contiguous temporary (or the caller's array) out again once it is
+    # dropped, ordered only on that device's stream: finish the copy first.
+    cp.cuda.get_current_stream().synchronize()
     return copied
 
 

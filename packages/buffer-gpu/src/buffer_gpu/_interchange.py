@@ -29,8 +29,8 @@ def is_device_array(value: Any) -> bool:
         return False
     try:
         device_type = int(device()[0])
-    except (TypeError, ValueError, IndexError, AttributeError):
-        return False
+    except (TypeError, ValueError, IndexError, AttributeError, BufferError):
+        return False  # BufferError: our raw-storage NDBuffers, which export nothing
     return device_type in (_DLPACK_CUDA, _DLPACK_CUDA_MANAGED)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import operator
+import warnings
 from collections.abc import Iterable, Sequence
 from typing import Any, Literal, Self, SupportsIndex, cast
 
@@ -44,6 +45,30 @@ def _fill_scalar(dtype: np.dtype[Any], fill_value: Any) -> np.ndarray[Any, Any]:
     except (TypeError, ValueError, OverflowError) as error:
         msg = f"fill_value: cannot store {fill_value!r} in dtype {dtype}: {error}"
         raise ValueError(msg) from None
+    return scalar
+
+
+def _signed_zero(value: Any, dtype: np.dtype[Any]) -> np.ndarray[Any, Any] | None:
+    """``value`` in ``dtype`` as a 0-d host array if it is a zero with a sign bit set, else None.
+
+    CuPy's ``ndarray.fill``, which assigning a scalar also calls, writes any
+    value equal to zero as a memset when the target is C-contiguous, so -0.0
+    would land as 0.0. Callers assign this array instead: an element-wise
+    copy keeps the sign bit.
+    """
+    if dtype.kind not in "fc":
+        return None
+    try:
+        array = np.asarray(value)
+        if array.ndim != 0:
+            return None  # arrays are copied element-wise anyway
+        with warnings.catch_warnings(), np.errstate(all="ignore"):
+            warnings.simplefilter("ignore")
+            scalar = array.astype(dtype)
+    except (TypeError, ValueError, OverflowError):
+        return None  # not a number (or a device array): the normal path decides
+    if scalar != 0 or not scalar.tobytes().strip(b"\0"):
+        return None
     return scalar
 
 
@@ -222,6 +247,18 @@ class NDBuffer(buffer_core.NDBuffer):
         with self._on_own_device():
             return self._data.__dlpack__(**kwargs)
 
+    def __dlpack_device__(self) -> tuple[int, int]:
+        """The DLPack device type (CUDA) and id of the memory (native dtypes only).
+
+        Consumers such as ``cupy.from_dlpack`` only speak the protocol to
+        objects that have this method.
+        """
+        if self._raw:
+            msg = f"dtype {self._dtype} cannot be exported through DLPack"
+            raise BufferError(msg)
+        device_type, device_id = self._data.__dlpack_device__()
+        return int(device_type), int(device_id)
+
     # --- description -----------------------------------------------------------------------
 
     @property
@@ -352,6 +389,9 @@ class NDBuffer(buffer_core.NDBuffer):
             value = value.as_numpy_array()
         if is_device_array(value):
             return bring_to_current_device(import_device_array(value))
+        zero = _signed_zero(value, self._dtype)
+        if zero is not None:
+            return cupy().asarray(zero)
         if isinstance(value, np.ndarray) and value.ndim == 0:
             return value[()]
         if isinstance(value, (np.ndarray, list, tuple)):
@@ -382,7 +422,7 @@ class NDBuffer(buffer_core.NDBuffer):
                 scalar[()] = value
                 self._fill_with(scalar)
             else:
-                self._data.fill(value[()] if isinstance(value, np.ndarray) else value)
+                self._fill_native(value[()] if isinstance(value, np.ndarray) else value)
 
     def _fill_with(self, scalar: np.ndarray[Any, Any]) -> None:
         """Set every element to the 0-d host array ``scalar`` of this buffer's dtype."""
@@ -391,7 +431,15 @@ class NDBuffer(buffer_core.NDBuffer):
             if self._raw:
                 self._data[...] = cp.asarray(np.frombuffer(scalar.tobytes(), dtype=np.uint8))
             else:
-                self._data.fill(scalar[()])
+                self._fill_native(scalar[()])
+
+    def _fill_native(self, value: Any) -> None:
+        """``fill`` for CuPy dtypes, keeping the sign of -0.0 (see :func:`_signed_zero`)."""
+        zero = _signed_zero(value, self._dtype)
+        if zero is None:
+            self._data.fill(value)
+        else:
+            self._data[...] = cupy().asarray(zero)
 
     def all_equal(self, other: Any, equal_nan: bool = True) -> bool:
         """Evaluated on the device; only the answer is copied to the host."""
