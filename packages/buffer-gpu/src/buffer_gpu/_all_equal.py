@@ -53,7 +53,7 @@ def all_equal_native(data: Any, other: Any, equal_nan: bool) -> bool:
         if target is None:
             return False
         target = _exact_integers(target, data.dtype)
-        if target is None:  # an integer out of the buffer's range: only nothing equals it
+        if target is None:  # an integer out of the buffer's range: true only when empty
             return math_prod(full) == 0
         return _arrays_equal(data, cp.asarray(target), plan.equal_nan)
     if data.size == 0:
