@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import math
 import operator
 import warnings
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, Literal, Self, SupportsIndex, cast
 
 import numpy as np
@@ -205,7 +206,11 @@ class NDBuffer(buffer_core.NDBuffer):
         """Wrap a device array without a copy; copy anything else to the device once."""
         if is_device_array(array_like):
             return cls(array_like)
-        host = np.asarray(array_like)
+        try:
+            host = np.asarray(array_like)
+        except (TypeError, ValueError) as error:  # ragged nesting, unconvertible objects
+            msg = f"array_like: NumPy cannot make an array of it: {error}"
+            raise ValueError(msg) from error
         parse_device_dtype(host.dtype, "array_like")
         check_device()
         return cls._from_storage(upload(host), host.dtype)
@@ -341,25 +346,12 @@ class NDBuffer(buffer_core.NDBuffer):
             return self._wrap(self._data.copy())
 
     def transpose(self, axes: SupportsIndex | Sequence[SupportsIndex] | None) -> Self:
+        order = _permutation(axes, len(self.shape))
         with self._on_own_device():
             if not self._raw:
-                # No arguments for the reversal, rather than relying on CuPy
-                # reading a lone None as NumPy does.
-                transposed = self._data.transpose() if axes is None else self._data.transpose(axes)
-                return self._wrap(transposed)
-            ndim = len(self.shape)
-            if axes is None:
-                order = tuple(reversed(range(ndim)))
-            else:
-                listed = (axes,) if isinstance(axes, SupportsIndex) else tuple(axes)
-                order = tuple(operator.index(a) for a in listed)
-                if sorted(a % ndim if -ndim <= a < ndim else -1 for a in order) != list(
-                    range(ndim)
-                ):
-                    msg = f"axes: {axes!r} is not a permutation of {ndim} axes"
-                    raise ValueError(msg)
-                order = tuple(a % ndim for a in order)
-            return self._wrap(self._data.transpose((*order, ndim)))
+                return self._wrap(self._data.transpose(order))
+            # Raw storage keeps each element's bytes on a trailing axis.
+            return self._wrap(self._data.transpose((*order, len(self.shape))))
 
     # --- element access --------------------------------------------------------------------
 
@@ -371,7 +363,7 @@ class NDBuffer(buffer_core.NDBuffer):
             return self._wrap(self._data[parts])
 
     def __setitem__(self, key: Any, value: Any) -> None:
-        with self._on_own_device():
+        with self._on_own_device(), _naming_value(value):
             parts = _normalize_key(key)
             if self._raw:
                 self._data[(*parts, slice(None))] = self._raw_values(value)
@@ -416,7 +408,7 @@ class NDBuffer(buffer_core.NDBuffer):
         return self._raw_values(value) if self._raw else self._native_value(value)
 
     def fill(self, value: Any) -> None:
-        with self._on_own_device():
+        with self._on_own_device(), _naming_value(value):
             if self._raw:
                 scalar = np.empty((), dtype=self._dtype)
                 scalar[()] = value
@@ -447,3 +439,36 @@ class NDBuffer(buffer_core.NDBuffer):
             if self._raw:
                 return all_equal_raw(self._data, self._dtype, other, equal_nan)
             return all_equal_native(self._data, other, equal_nan)
+
+
+def _permutation(axes: Any, ndim: int) -> tuple[int, ...]:
+    """``axes`` as a tuple of non-negative axes, checked to be a permutation of ``ndim``."""
+    if axes is None:
+        return tuple(reversed(range(ndim)))
+    try:
+        listed = (operator.index(axes),) if isinstance(axes, SupportsIndex) else tuple(axes)
+        order = tuple(operator.index(a) for a in listed)
+    except TypeError:
+        order = ()
+    if sorted(a % ndim if -ndim <= a < ndim else -1 for a in order) != list(range(ndim)):
+        msg = f"axes: expected a permutation of the {ndim} axes or None, got {axes!r}"
+        raise ValueError(msg)
+    return tuple(a % ndim for a in order)
+
+
+@contextlib.contextmanager
+def _naming_value(value: Any) -> Iterator[None]:
+    """Re-raise CuPy's and NumPy's conversion errors as errors that name ``value``.
+
+    Conversions happen before anything is written, so nothing is half-written.
+    """
+    try:
+        yield
+    except (TypeError, ValueError, OverflowError) as error:
+        if str(error).startswith("value:"):
+            raise
+        kind = TypeError if isinstance(error, TypeError) else ValueError
+        shape = getattr(value, "shape", None)
+        what = f"an array of shape {tuple(shape)}" if shape is not None else repr(value)
+        msg = f"value: cannot write {what}: {error}"
+        raise kind(msg) from error
