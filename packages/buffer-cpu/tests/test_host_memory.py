@@ -6,6 +6,7 @@ import subprocess
 import sys
 import textwrap
 import tracemalloc
+from typing import Any
 
 import numpy as np
 import pytest
@@ -165,3 +166,23 @@ def test_combine_rejects_a_single_buffer_for_others() -> None:
     buf = buffer_cpu.Buffer.from_bytes(b"ab")
     with pytest.raises(TypeError, match="wrap one in a list"):
         buf.combine(buf)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("data", "other", "expected"),
+    [
+        (np.array([1.0, 0.0]), 0.0, False),
+        (np.array([-0.0, 0.0]), 0.0, False),
+        (np.array([0.0, 0.0]), 0.0, True),
+        (np.array([2.0**53, 2.0**53]), 2**53 + 1, True),  # NumPy's comparison, not Python's
+        (np.array([0.1, 0.1], dtype="f4"), 0.1, False),  # compared as float64, as zarr does
+        (np.array([2**63, 2**63], dtype="u8"), np.int64(0), False),
+        (np.array([7, 7], dtype="i2"), 7, True),
+        (np.array([7, 8], dtype="i2"), np.int16(8), False),
+        (np.array([float("nan")] * 2), float("nan"), True),
+    ],
+    ids=str,
+)
+def test_first_element_shortcut_agrees_with_numpy(data: Any, other: Any, expected: bool) -> None:
+    """The scalar shortcut for a differing first element never changes the answer."""
+    assert buffer_cpu.NDBuffer(data).all_equal(other) is expected

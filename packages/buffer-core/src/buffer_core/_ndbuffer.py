@@ -7,7 +7,7 @@ import pickle
 import sys
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING, Any, Literal, Self, SupportsIndex, cast
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, Self, SupportsIndex, cast
 
 import numpy as np
 
@@ -82,9 +82,13 @@ class NDBuffer(ABC):
     """
 
     _data: NDArrayLike
+    #: The array type this implementation usually holds; instances of exactly
+    #: this type skip :meth:`_check_memory` (indexing makes many buffers).
+    _array_type: ClassVar[type | None] = None
 
     def __init__(self, array: NDArrayLike) -> None:
-        self._check_memory(array)
+        if type(array) is not self._array_type:
+            self._check_memory(array)
         self._data = array
 
     @classmethod

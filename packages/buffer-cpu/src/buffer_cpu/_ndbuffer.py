@@ -35,6 +35,7 @@ class NDBuffer(buffer_core.NDBuffer):
     """N-dimensional data in host memory, held by a NumPy array."""
 
     _data: npt.NDArray[Any]
+    _array_type = np.ndarray
 
     @classmethod
     def _check_memory(cls, array: Any) -> None:
