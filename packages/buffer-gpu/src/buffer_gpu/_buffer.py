@@ -12,9 +12,10 @@ import numpy.typing as npt
 import buffer_core
 from buffer_core._buffer import check_contiguous_slice, require_buffer
 from buffer_core._errors import describe, expected_type
-from buffer_gpu._cupy import check_device, cupy, on_device
+from buffer_gpu._cupy import check_device, cupy
 from buffer_gpu._device_arrays import allocate, bring_to_current_device, contiguous_storage, upload
 from buffer_gpu._interchange import import_device_array, is_device_array
+from buffer_gpu._resident import DeviceResident
 from buffer_gpu._transfer import copy_device_to_device, stage_to_device, stage_to_host
 
 __all__ = ["Buffer"]
@@ -44,7 +45,7 @@ def _device_bytes(array_like: Any) -> Any:
     )
 
 
-class Buffer(buffer_core.Buffer):
+class Buffer(DeviceResident, buffer_core.Buffer):
     """Flat bytes in CUDA device memory, held by a 1-d CuPy ``uint8`` array.
 
     The constructor and :meth:`from_array_like` wrap device arrays from any
@@ -71,22 +72,6 @@ class Buffer(buffer_core.Buffer):
                 "array_like",
                 "a CuPy array in device memory (use from_buffer() to move host data)",
             )
-
-    @property
-    def device(self) -> str:
-        return f"cuda:{int(self._data.device.id)}"
-
-    @property
-    def readonly(self) -> bool:
-        return False
-
-    def _on_own_device(self) -> Any:
-        return on_device(int(self._data.device.id))
-
-    def synchronize(self) -> None:
-        """Block until all work queued on this buffer's device's current stream has finished."""
-        with self._on_own_device():
-            cupy().cuda.get_current_stream().synchronize()
 
     # --- construction ------------------------------------------------------------------------
 

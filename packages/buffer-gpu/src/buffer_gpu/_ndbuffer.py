@@ -17,7 +17,7 @@ from buffer_core._errors import expected_type
 from buffer_core._ndbuffer import parse_dtype, parse_order, parse_shape
 from buffer_core._protocols import ScalarType
 from buffer_gpu._all_equal import all_equal_native, all_equal_raw
-from buffer_gpu._cupy import check_device, cupy, on_device
+from buffer_gpu._cupy import check_device, cupy
 from buffer_gpu._device_arrays import (
     allocate,
     bring_to_current_device,
@@ -28,6 +28,7 @@ from buffer_gpu._device_arrays import (
 )
 from buffer_gpu._dtypes import is_device_native, native_counterpart, parse_device_dtype
 from buffer_gpu._interchange import import_device_array, is_device_array
+from buffer_gpu._resident import DeviceResident
 from buffer_gpu._transfer import host_byte_view, stage_to_host
 
 __all__ = ["NDBuffer"]
@@ -86,7 +87,7 @@ def _normalize_key(key: Any) -> tuple[Any, ...]:
     return tuple(cp.asarray(part) if isinstance(part, np.ndarray) else part for part in parts)
 
 
-class NDBuffer(buffer_core.NDBuffer):
+class NDBuffer(DeviceResident, buffer_core.NDBuffer):
     """N-dimensional data in CUDA device memory, held by a CuPy array.
 
     Dtypes CuPy computes with (native-order booleans, integers, floats and
@@ -144,24 +145,6 @@ class NDBuffer(buffer_core.NDBuffer):
     def _check_memory(cls, array: Any) -> None:
         if not isinstance(array, cupy().ndarray):
             raise expected_type(array, "array", _ARRAY_HINT)
-
-    # --- where the memory lives ------------------------------------------------------------
-
-    @property
-    def device(self) -> str:
-        return f"cuda:{int(self._data.device.id)}"
-
-    @property
-    def readonly(self) -> bool:
-        return False
-
-    def _on_own_device(self) -> Any:
-        return on_device(int(self._data.device.id))
-
-    def synchronize(self) -> None:
-        """Block until all work queued on this buffer's device's current stream has finished."""
-        with self._on_own_device():
-            cupy().cuda.get_current_stream().synchronize()
 
     # --- construction ----------------------------------------------------------------------
 
