@@ -508,20 +508,26 @@ def _wheel(dist: Path, name: str) -> Path:
     return dist / f"{pkg.import_name}-{pkg.version}-py3-none-any.whl"
 
 
+def _run_build(session: nox.Session, package: Path, outdir: Path, *options: str) -> None:
+    """``python -m build`` of one package folder into ``outdir`` (sdist and wheel by default)."""
+    session.run(
+        "python",
+        "-m",
+        "build",
+        "--installer",
+        "uv",
+        *options,
+        "--outdir",
+        str(outdir),
+        str(package),
+        silent=True,
+    )
+
+
 def _build_dists(session: nox.Session, dist: Path, names: list[str]) -> None:
     session.install("build[uv]", "twine")
     for name in names:
-        session.run(
-            "python",
-            "-m",
-            "build",
-            "--installer",
-            "uv",
-            "--outdir",
-            str(dist),
-            str(REPO_PACKAGES[name].path),
-            silent=True,
-        )
+        _run_build(session, REPO_PACKAGES[name].path, dist)
 
 
 @nox.session
@@ -635,18 +641,7 @@ def cpu_only(session: nox.Session) -> None:
     )
     session.run("tar", "-xf", str(archive), "-C", str(source), external=True)
     old_dist = source / "dist"
-    session.run(
-        "python",
-        "-m",
-        "build",
-        "--installer",
-        "uv",
-        "--wheel",
-        "--outdir",
-        str(old_dist),
-        str(source / "packages" / "buffer-core"),
-        silent=True,
-    )
+    _run_build(session, source / "packages" / "buffer-core", old_dist, "--wheel")
     session.install("--force-reinstall", "--no-deps", *(str(p) for p in old_dist.glob("*.whl")))
     session.run("python", "-c", f"import buffer_core; assert buffer_core.__version__ == {oldest!r}")
     session.run("pytest", "-p", "no:cacheprovider", "packages/buffer-cpu/tests", *session.posargs)

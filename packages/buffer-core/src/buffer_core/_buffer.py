@@ -15,7 +15,7 @@ from buffer_core._protocols import ArrayLike, BytesLike
 if TYPE_CHECKING:
     import numpy.typing as npt
 
-__all__ = ["Buffer", "check_contiguous_slice"]
+__all__ = ["Buffer", "check_byte_array", "check_contiguous_slice"]
 
 _BYTE = np.dtype("B")
 
@@ -32,6 +32,16 @@ def check_contiguous_slice(key: Any) -> slice:
         msg = f"key: expected a contiguous slice (step 1), got step {key.step!r}"
         raise ValueError(msg)
     return key
+
+
+def check_byte_array(array_like: Any) -> None:
+    """Raise ValueError unless ``array_like`` (an array) is 1-d with dtype ``'B'``."""
+    if array_like.ndim != 1:
+        msg = f"array_like: only 1-dim allowed, got an array of {array_like.ndim} dimensions"
+        raise ValueError(msg)
+    if array_like.dtype != _BYTE:
+        msg = f"array_like: only byte dtype ('B') allowed, got dtype {array_like.dtype}"
+        raise ValueError(msg)
 
 
 class Buffer(ABC):
@@ -62,12 +72,7 @@ class Buffer(ABC):
 
     def __init__(self, array_like: ArrayLike) -> None:
         self._check_memory(array_like)
-        if array_like.ndim != 1:
-            msg = f"array_like: only 1-dim allowed, got an array of {array_like.ndim} dimensions"
-            raise ValueError(msg)
-        if array_like.dtype != _BYTE:
-            msg = f"array_like: only byte dtype ('B') allowed, got dtype {array_like.dtype}"
-            raise ValueError(msg)
+        check_byte_array(array_like)
         self._data = array_like
 
     @classmethod

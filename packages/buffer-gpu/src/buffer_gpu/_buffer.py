@@ -10,7 +10,7 @@ import numpy as np
 import numpy.typing as npt
 
 import buffer_core
-from buffer_core._buffer import check_contiguous_slice, require_buffer
+from buffer_core._buffer import check_byte_array, check_contiguous_slice, require_buffer
 from buffer_core._errors import describe, expected_type
 from buffer_gpu._cupy import check_device, cupy
 from buffer_gpu._device_arrays import allocate, bring_to_current_device, contiguous_storage, upload
@@ -28,13 +28,8 @@ def _device_bytes(array_like: Any) -> Any:
     if is_device_array(array_like):
         return import_device_array(array_like)
     if isinstance(array_like, np.ndarray):
-        # Checked before the copy, with the messages the base class uses.
-        if array_like.ndim != 1:
-            msg = f"array_like: only 1-dim allowed, got an array of {array_like.ndim} dimensions"
-            raise ValueError(msg)
-        if array_like.dtype != _BYTE:
-            msg = f"array_like: only byte dtype ('B') allowed, got dtype {array_like.dtype}"
-            raise ValueError(msg)
+        # Checked before the copy, as the base class checks device arrays.
+        check_byte_array(array_like)
         check_device()
         return upload(array_like)
     raise expected_type(
