@@ -268,7 +268,7 @@ class NDBuffer(ABC):
             key = (key, Ellipsis)
         try:
             selected = self._data[key]
-        except (IndexError, TypeError, ValueError) as error:
+        except (LookupError, TypeError, ValueError) as error:
             raise_key_error(given, self.shape, error)
         return self.__class__(selected)
 
@@ -293,14 +293,14 @@ class NDBuffer(ABC):
             # once: NumPy checks both before it writes, so no temporary is needed.
             try:
                 data[key] = value
-            except IndexError as error:
+            except LookupError as error:  # IndexError, or KeyError for field names
                 raise_key_error(key, self.shape, error)
             except (TypeError, ValueError, OverflowError) as error:
                 self._raise_value_error(key, value, error)
             return
         try:
             selection_shape = tuple(data[key].shape)
-        except (IndexError, TypeError, ValueError) as error:
+        except (LookupError, TypeError, ValueError) as error:
             raise_key_error(key, self.shape, error)
         data[key] = stage_values(value, self.dtype, selection_shape)
 

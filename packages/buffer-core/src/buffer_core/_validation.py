@@ -220,10 +220,11 @@ def check_contiguous_slice(key: Any) -> slice:
 def raise_key_error(key: Any, shape: tuple[int, ...], error: Exception) -> NoReturn:
     """Re-raise NumPy's (or CuPy's) indexing error as one that names ``key``.
 
-    IndexError stays IndexError (a key that selects nothing); a key of the
-    wrong kind is a TypeError.
+    A key that selects nothing (out of range, a mask of the wrong length, no
+    such field, a zero step) is an IndexError; NumPy's TypeErrors stay
+    TypeErrors.
     """
-    kind = IndexError if isinstance(error, IndexError) else TypeError
+    kind = TypeError if isinstance(error, TypeError) else IndexError
     msg = f"key: {key!r} does not index a buffer of shape {shape}: {error}"
     raise kind(msg) from None
 

@@ -61,7 +61,11 @@ def plan_all_equal(dtype: np.dtype[Any], other: Any, equal_nan: bool) -> Compari
     """
     if dtype.kind == "V":
         return _plan_void(dtype, other)
-    target = np.asarray(other)
+    try:
+        target = np.asarray(other)
+    except (TypeError, ValueError) as error:  # ragged nesting
+        msg = f"other: expected a scalar or an array, NumPy cannot make an array of it: {error}"
+        raise ValueError(msg) from None
     nan_aware = dtype.kind not in _NO_NAN_KINDS
     if target.ndim > 0:
         # NaN is only looked for where both sides can hold it: np.isnan has
