@@ -462,8 +462,11 @@ class BadInputSuite(SuiteBase):
         """Read-only Buffers and NDBuffers stay read-only through every pickle protocol."""
         array = np.arange(6.0)
         array.flags.writeable = False
+        objects = np.array([1, "two", None], dtype=object)
+        objects.flags.writeable = False
         for buf in (
             prototype.nd_buffer.from_ndarray_like(array),
+            prototype.nd_buffer.from_ndarray_like(objects),
             prototype.buffer.from_bytes(b"abc"),
         ):
             restored = pickle.loads(pickle.dumps(buf, protocol=protocol))
