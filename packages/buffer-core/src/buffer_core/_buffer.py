@@ -186,19 +186,21 @@ class Buffer(ABC):
             raise ValueError(msg)
         expected = len(range(*key.indices(len(self))))
         if isinstance(value, Buffer):
-            if len(value) != expected:
-                msg = f"value: expected {expected} bytes to fill {key}, got {len(value)} bytes"
+            value = self._coerce_value(value)
+            if value.size != expected:
+                msg = f"value: expected {expected} bytes to fill {key}, got {value.size} bytes"
                 raise ValueError(msg)
         else:
-            value = stage_bytes(value, expected)
-        self._data[key] = self._coerce_value(value)
+            value = self._coerce_value(stage_bytes(value, expected))
+        self._data[key] = value
 
     @abstractmethod
     def _coerce_value(self, value: Any) -> Any:
         """The value to assign into the array: a Buffer's bytes, moved into this memory if need be.
 
         ``value`` is a :class:`Buffer` (of any implementation), a host
-        ``uint8`` array of the right length, or an integer 0-255.
+        ``uint8`` array of the right length, or an integer 0-255. What it
+        returns for a Buffer must have a ``size`` (its length in bytes).
         """
 
     # --- combining ----------------------------------------------------------------

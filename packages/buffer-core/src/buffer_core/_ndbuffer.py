@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import pickle
 import sys
 from abc import ABC, abstractmethod
@@ -285,12 +286,17 @@ class NDBuffer(ABC):
             value = self._coerce_ndbuffer(value)
         data = self._data
         if (
-            (type(value) is type(data) and value.dtype == data.dtype)
+            (
+                type(value) is type(data)
+                and (value.dtype == data.dtype or _casts_safely(value.dtype, data.dtype))
+            )
             or type(value) in _SCALARS
             or isinstance(value, np.generic)
         ):
-            # An array of this dtype is only broadcast and a scalar is converted
-            # once: NumPy checks both before it writes, so no temporary is needed.
+            # An array of this dtype (or one that casts to it without loss) is
+            # only broadcast, and a scalar is converted once: NumPy checks both
+            # before it writes, and nothing can fail while it writes, so no
+            # temporary is needed.
             try:
                 data[key] = value
             except LookupError as error:  # IndexError, or KeyError for field names
@@ -383,6 +389,12 @@ class NDBuffer(ABC):
 
 
 _SCALARS = frozenset({int, float, complex, bool, str, bytes})
+
+
+@functools.cache  # dtype pairs are few and hashable
+def _casts_safely(source: np.dtype[Any], target: np.dtype[Any]) -> bool:
+    """Whether numbers of ``source`` convert to ``target`` without error or warning."""
+    return source.kind in "biufc" and target.kind in "biufc" and np.can_cast(source, target)
 
 
 def _restore_ndbuffer(

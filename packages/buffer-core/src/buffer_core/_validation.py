@@ -204,16 +204,23 @@ def check_contiguous_slice(key: Any) -> slice:
     Buffers are untyped runs of bytes, so only contiguous byte ranges can be
     read or written; anything else would silently produce a copy.
     """
+    if type(key) is slice and key.step is None:
+        start, stop = key.start, key.stop
+        if (start is None or type(start) is int) and (stop is None or type(stop) is int):
+            return key
+    return _check_slice_slowly(key)
+
+
+def _check_slice_slowly(key: Any) -> slice:
+    """The refusals of :func:`check_contiguous_slice`, and slices of NumPy integers."""
     if type(key) is not slice:
         raise expected_type(key, "key", "a slice such as buf[start:stop]")
-    if key.step not in (None, 1):
+    for bound in (key.start, key.stop, key.step):
+        if bound is not None:
+            _integer(bound, "key", "a slice with integer (or None) bounds")
+    if key.step is not None and operator.index(key.step) != 1:
         msg = f"key: expected a contiguous slice (step 1), got step {key.step!r}"
         raise ValueError(msg)
-    start, stop = key.start, key.stop
-    if not (start is None or type(start) is int) or not (stop is None or type(stop) is int):
-        for bound in (start, stop):
-            if bound is not None:
-                _integer(bound, "key", "a slice with integer (or None) bounds")
     return key
 
 

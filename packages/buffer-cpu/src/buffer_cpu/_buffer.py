@@ -64,6 +64,10 @@ class Buffer(buffer_core.Buffer):
         return self._data
 
     def _coerce_value(self, value: Any) -> Any:
+        if type(value) is np.ndarray:  # already staged as host bytes
+            return value
+        if isinstance(value, Buffer):
+            return value._data
         if isinstance(value, buffer_core.Buffer):
             return value.as_numpy_array()
         return value
