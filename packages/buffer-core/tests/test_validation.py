@@ -111,6 +111,7 @@ def test_ragged_others_are_refused_naming_other() -> None:
         ("V2", np.zeros(2, dtype="V2"), "array"),
         ("V2", np.zeros(2), "unequal"),
         ("V2", np.void(b"ab"), "equal"),
+        ("V2", np.array(b"ab", dtype="V2"), "equal"),
         ("V2", "ab", "unequal"),
         ([("a", "u1"), ("b", "u1")], (1, 2), "equal"),
         ([("a", "u1"), ("b", "u1")], (1, 2, 3), "unequal"),

@@ -351,7 +351,7 @@ class NDBuffer(ABC):
         - For void and structured dtypes, a scalar ``other`` (bytes, a tuple
           of fields, a NumPy void) is converted to the buffer's dtype and
           compared element by element; one that cannot be converted gives
-          ``False``. Whatever the size, an empty buffer gives ``True``.
+          ``False``. An empty buffer gives ``True``, as for every dtype.
         - An array ``other`` whose elements cannot be compared with the
           buffer's (strings against numbers, say) gives ``False``: NaN rules
           apply only where both sides are numeric.

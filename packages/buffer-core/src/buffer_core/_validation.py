@@ -110,7 +110,8 @@ def parse_shape(shape: Any, argument: str = "shape") -> tuple[int, ...]:
 
 def check_allocation(dims: tuple[int, ...], dtype: np.dtype[Any], argument: str = "shape") -> None:
     """Raise ValueError if an array of ``dims`` and ``dtype`` is larger than any array can be."""
-    nbytes = math.prod(dims) * dtype.itemsize
+    # NumPy gives zero-sized flexible dtypes ("S0", str) one character.
+    nbytes = math.prod(dims) * max(dtype.itemsize, 1)
     if nbytes > _MAX_BYTES:
         msg = (
             f"{argument}: {dims} of dtype {dtype} needs {nbytes} bytes, more than the "

@@ -97,7 +97,9 @@ def _plan_void(dtype: np.dtype[Any], other: Any) -> ComparisonPlan:
     number into a struct with every field set to it; that is not equality.
     """
     unequal = ComparisonPlan("unequal", np.empty((), dtype=dtype), False)
-    if isinstance(other, np.ndarray) and other.ndim > 0:
+    if isinstance(other, np.ndarray) and other.ndim == 0:
+        other = other[()]
+    if isinstance(other, np.ndarray):
         if other.dtype.kind != "V":
             return unequal
         return ComparisonPlan("array", other, False)

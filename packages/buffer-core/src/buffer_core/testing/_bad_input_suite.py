@@ -354,6 +354,8 @@ class BadInputSuite(SuiteBase):
             prototype.nd_buffer.create(shape=shape, dtype="f8")
         with pytest.raises(ValueError, match=r"^shape: "):
             prototype.nd_buffer.empty(shape, "f8")
+        with pytest.raises(ValueError, match=r"^shape: "):
+            prototype.nd_buffer.empty(shape, "S0")
 
     def test_memory_errors_say_what_was_asked(self, prototype: BufferPrototype) -> None:
         """An allocation no machine can satisfy is a MemoryError naming shape, dtype and bytes."""
