@@ -230,7 +230,9 @@ class Buffer(ABC):
         Anything that is not a Buffer (bytes, arrays, NumPy scalars) compares
         ``False``, as an object of an unrelated type does: a Buffer is not
         its bytes. Compare ``buf.to_bytes()`` or ``buf.as_numpy_array()``
-        for those.
+        for those. (``bytearray(...) == buf`` and ``memoryview(...) == buf``
+        are decided by the left operand, which on Python 3.12+ reads a host
+        buffer's bytes through the buffer protocol.)
         """
         if not isinstance(other, Buffer):
             # Not NotImplemented: that would let bytes.__eq__ or NumPy's
