@@ -18,6 +18,8 @@ if TYPE_CHECKING:
 
 __all__ = ["Buffer", "check_byte_array", "check_contiguous_slice", "require_buffer"]
 
+_BYTE = np.dtype("B")
+
 
 class Buffer(ABC):
     """A flat, contiguous block of bytes.
@@ -185,7 +187,13 @@ class Buffer(ABC):
             )
             raise ValueError(msg)
         expected = len(range(*key.indices(len(self))))
-        if isinstance(value, Buffer):
+        if type(value) is np.ndarray and value.dtype == _BYTE and value.ndim == 1:
+            # Host bytes already: only the length needs checking.
+            if value.size != expected:
+                msg = f"value: expected {expected} bytes to fill {key}, got {value.size} bytes"
+                raise ValueError(msg)
+            value = self._coerce_value(value)
+        elif isinstance(value, Buffer):
             value = self._coerce_value(value)
             if value.size != expected:
                 msg = f"value: expected {expected} bytes to fill {key}, got {value.size} bytes"

@@ -286,13 +286,13 @@ class NDBuffer(ABC):
             value = self._coerce_ndbuffer(value)
         data = self._data
         if (
-            (
-                type(value) is type(data)
-                and (value.dtype == data.dtype or _casts_safely(value.dtype, data.dtype))
+            type(value) is type(data)
+            and (
+                value.dtype is data.dtype  # native builtin dtypes are singletons
+                or value.dtype == data.dtype
+                or _casts_safely(value.dtype, data.dtype)
             )
-            or type(value) in _SCALARS
-            or isinstance(value, np.generic)
-        ):
+        ) or (type(value) in _SCALARS or isinstance(value, np.generic)):
             # An array of this dtype (or one that casts to it without loss) is
             # only broadcast, and a scalar is converted once: NumPy checks both
             # before it writes, and nothing can fail while it writes, so no
