@@ -201,9 +201,21 @@ class BadInputSuite(SuiteBase):
         check_refusal(lambda: make_buffer(prototype, b"ab").combine([value]), "others")
         check_refusal(lambda: prototype.nd_buffer(value), "array")
         check_refusal(lambda: prototype.nd_buffer.from_numpy_array(value), "array_like")
-        if isinstance(value, (np.ndarray, str, bytes)) and getattr(value, "dtype", None) != object:
-            return  # bytes-like or refused with TypeError: both covered below
         check_refusal(lambda: prototype.buffer.from_bytes(value), "bytes_like")
+
+    @_SETTINGS
+    @given(key=st.one_of(bad_keys(), st.slices(20)), other=bad_values())
+    def test_buffer_reads_and_operators_refuse_cleanly(
+        self, prototype: BufferPrototype, key: Any, other: Any
+    ) -> None:
+        """Byte reads name key; == answers a bool and + takes Buffers only, for anything."""
+        buf = make_buffer(prototype, bytes(range(10)))
+        result = check_refusal(lambda: buf[key], "key")
+        if result is not REFUSED:
+            assert host_bytes(result) == bytes(range(10))[key]
+        assert (buf == other) is False
+        with pytest.raises(TypeError):
+            buf + other
 
     # --- crashes: in a subprocess, so a segfault fails this test and not the run ----------
 
