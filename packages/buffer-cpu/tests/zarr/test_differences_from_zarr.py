@@ -73,7 +73,11 @@ def test_as_scalar_of_a_size_one_nd_buffer_is_a_scalar() -> None:
 def test_all_equal_with_an_array_answers(
     data: np.ndarray, other: np.ndarray, expected: bool
 ) -> None:
-    """Row "all_equal(array)": compared element by element; zarr raises "truth value ... ambiguous"."""
+    """Row "all_equal(array)": compared element by element; zarr raises "truth value ... ambiguous".
+
+    zarr's signed-zero check takes bool() of ``other == 0.0``, which only a
+    float array reaches.
+    """
     assert buffer_cpu.NDBuffer.from_numpy_array(data).all_equal(other) is expected
     with pytest.raises(ValueError, match="ambiguous"):
         zarr_cpu.NDBuffer.from_numpy_array(data).all_equal(other)
