@@ -18,7 +18,8 @@ def _wheel_files(wheel: Path) -> tuple[dict[str, bytes], bytes | None]:
     """The wheel's license files (by name, relative to ``licenses/``) and its METADATA."""
     with zipfile.ZipFile(wheel) as archive:
         names = archive.namelist()
-        dist_infos = {n.split("/", 1)[0] for n in names if n.split("/", 1)[0].endswith(".dist-info")}
+        tops = {name.split("/", 1)[0] for name in names}
+        dist_infos = {top for top in tops if top.endswith(".dist-info")}
         if len(dist_infos) != 1:
             return {}, None
         (dist_info,) = dist_infos
