@@ -8,7 +8,7 @@ import tomllib
 from pathlib import Path
 
 import pytest
-from monorepo.packages import ROOT, discover
+from monorepo.packages import ROOT, discover, normalize
 
 # The installable projects: the packages and the tool projects beside tools/monorepo.
 PROJECTS = sorted(
@@ -19,6 +19,7 @@ PROJECTS = sorted(
 # Each hook repository of .pre-commit-config.yaml and the noxfile pin it must match.
 HOOK_PINS = {
     "https://github.com/astral-sh/ruff-pre-commit": "RUFF",
+    "https://github.com/pre-commit/mirrors-mypy": "MYPY",
     "https://github.com/codespell-project/codespell": "CODESPELL",
     "https://github.com/rvben/rumdl-pre-commit": "RUMDL",
     "https://github.com/python-jsonschema/check-jsonschema": "CHECK_JSONSCHEMA",
@@ -82,3 +83,47 @@ def test_every_remote_hook_repository_is_pinned_to_a_release() -> None:
     assert revs, "no remote hook repositories found in .pre-commit-config.yaml"
     for repo, rev in revs.items():
         assert re.fullmatch(r"v?\d+(\.\d+)+", rev), f"{repo}: rev {rev!r} is not a release tag"
+
+
+def _mypy_hook_list(key: str) -> list[str]:
+    """One flow-style list (``args`` or ``additional_dependencies``) of the mypy hook."""
+    config = (ROOT / ".pre-commit-config.yaml").read_text(encoding="utf-8")
+    hook = config.split("- id: mypy\n", 1)[1].split("\n  - repo:", 1)[0]
+    match = re.search(rf"^\s+{key}: \[(.*)\]$", hook, re.MULTILINE)
+    assert match, f"the mypy hook has no one-line {key} list"
+    return [item.strip().strip('"') for item in match.group(1).split(",")]
+
+
+def _requirement_name(requirement: str) -> str:
+    match = re.match(r"[A-Za-z0-9][A-Za-z0-9._-]*", requirement)
+    assert match, f"not a requirement: {requirement!r}"
+    return normalize(match.group())
+
+
+def test_the_mypy_hook_checks_every_source_folder_that_nox_typecheck_checks() -> None:
+    """A new package or tool project is type-checked by pre-commit as well."""
+    expected = sorted(
+        [str((project / "src").relative_to(ROOT)) for project in PROJECTS] + ["tools/monorepo"]
+    )
+    args = _mypy_hook_list("args")
+    assert args[0] == "--config-file=pyproject.toml"
+    assert sorted(args[1:]) == expected
+
+
+def test_the_mypy_hook_installs_every_typed_third_party_import() -> None:
+    """Each dependency and extra of a package (tool projects: their dependencies and pytest,
+    as `nox -s typecheck` installs them) is in the hook's environment, CuPy excepted."""
+    packages = discover(ROOT)
+    needed = {"pytest"}
+    for pkg in packages.values():
+        meta = tomllib.loads((pkg.path / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+        extras = [r for reqs in meta.get("optional-dependencies", {}).values() for r in reqs]
+        needed |= {_requirement_name(r) for r in [*meta.get("dependencies", []), *extras]}
+    for pyproject in (ROOT / "tools").glob("*/pyproject.toml"):
+        meta = tomllib.loads(pyproject.read_text(encoding="utf-8"))["project"]
+        needed |= {_requirement_name(r) for r in meta.get("dependencies", [])}
+    # CuPy has no type information (its imports are Any either way), and the
+    # in-repository packages are read from their folders.
+    needed = {n for n in needed if not n.startswith("cupy-") and n not in packages}
+    installed = {_requirement_name(r) for r in _mypy_hook_list("additional_dependencies")}
+    assert sorted(needed - installed) == []
