@@ -127,3 +127,30 @@ def test_the_mypy_hook_installs_every_typed_third_party_import() -> None:
     needed = {n for n in needed if not n.startswith("cupy-") and n not in packages}
     installed = {_requirement_name(r) for r in _mypy_hook_list("additional_dependencies")}
     assert sorted(needed - installed) == []
+
+
+def _session_defaults() -> dict[str, bool]:
+    """Each session of the noxfile (its name) and whether `nox` alone runs it."""
+    tree = ast.parse((ROOT / "noxfile.py").read_text(encoding="utf-8"))
+    defaults = {}
+    for node in tree.body:
+        if not isinstance(node, ast.FunctionDef):
+            continue
+        for decorator in node.decorator_list:
+            call = decorator if isinstance(decorator, ast.Call) else None
+            target = call.func if call else decorator
+            match target:
+                case ast.Attribute(value=ast.Name(id="nox"), attr="session"):
+                    keywords = {k.arg: k.value for k in call.keywords} if call else {}
+                    name = ast.literal_eval(keywords["name"]) if "name" in keywords else node.name
+                    default = keywords.get("default")
+                    defaults[name] = True if default is None else ast.literal_eval(default)
+    return defaults
+
+
+def test_nox_alone_runs_only_the_tests_session() -> None:
+    """`nox` with no -s runs the package suites (which queue tests-zarr and tests-benchkit):
+    every other session, a new one too, says default=False."""
+    defaults = _session_defaults()
+    assert {"tests", "lint", "build"} <= defaults.keys()
+    assert sorted(name for name, default in defaults.items() if default) == ["tests"]
