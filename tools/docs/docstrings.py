@@ -1,4 +1,14 @@
-"""A griffe extension: the reST markup in our docstrings, as mkdocstrings' Markdown.
+"""A griffe extension: our docstrings as the API pages need them.
+
+Two things, both done on the loaded sources, which stay as they are.
+
+**Inherited docstrings.** An implementation's method without a docstring of
+its own shows the first docstring found along its class's MRO, which is the
+abstract class's (a mixin that overrides without one, such as buffer_gpu's
+``DeviceResident.device``, is passed over, unlike griffe-inherited-docstrings
+which stops at the first class that has the member).
+
+**reST markup as Markdown.**
 
 The docstrings are NumPy style and cross-reference with Sphinx roles
 (``:meth:`from_bytes```, ``:class:`~buffer_core.Buffer```) and ``::`` literal
@@ -6,7 +16,7 @@ blocks, which read well in ``help()`` and in an editor. mkdocstrings renders
 Markdown, so this extension rewrites each role into an autorefs
 cross-reference (``[`from_bytes`][from_bytes]``, resolved in the scope of the
 object documented, so a name that resolves nowhere fails the strict build)
-and each ``::`` block into a fenced Python block. The sources stay as they are.
+and each ``::`` block into a fenced Python block.
 
 A name is looked up as Python would from where the docstring is written (the
 object, its class including inherited members, its module), so
@@ -17,12 +27,14 @@ strict build on it.
 
 from __future__ import annotations
 
+import copy
 import re
+from collections.abc import Iterator
 from typing import Any
 
 import griffe
 
-__all__ = ["SphinxRoles", "rewrite"]
+__all__ = ["BufferDocstrings", "rewrite"]
 
 # :role:`target`, :role:`~dotted.target` or :role:`title <target>`.
 _ROLE = re.compile(r":(?:py:)?(?:attr|class|data|exc|func|meth|mod|obj):`(?P<body>[^`]+)`")
@@ -129,18 +141,70 @@ def rewrite(text: str, scope: griffe.Object | None = None) -> str:
     return _fence_literal_blocks(_roles_to_references(text, scope))
 
 
-class SphinxRoles(griffe.Extension):
-    """Rewrite every docstring of a loaded package (see the module docstring)."""
+def _docstring_along_mro(cls: griffe.Class, name: str) -> griffe.Docstring | None:
+    """The first non-empty docstring of ``name`` along ``cls``'s MRO (``cls`` excluded)."""
+    try:
+        parents = cls.mro()
+    except (griffe.AliasResolutionError, griffe.CyclicAliasError, ValueError):
+        return None
+    for parent in parents:
+        found = parent.members.get(name)
+        if found is None:
+            continue
+        try:
+            docstring = found.docstring
+        except griffe.AliasResolutionError:
+            continue
+        if docstring is not None and docstring.value.strip():
+            return docstring
+    return None
 
-    def on_package(self, *, pkg: griffe.Module, **kwargs: Any) -> None:
-        seen: set[int] = set()
-        self._walk(pkg, seen)
 
-    def _walk(self, obj: griffe.Object, seen: set[int]) -> None:
+def _undocumented(obj: Any) -> bool:
+    try:
         docstring = obj.docstring
-        if docstring is not None and id(docstring) not in seen:
-            seen.add(id(docstring))
-            docstring.value = rewrite(docstring.value, obj)
+    except griffe.AliasResolutionError:
+        return False
+    return docstring is None or not docstring.value.strip()
+
+
+def _inherit_docstrings(cls: griffe.Class) -> None:
+    for name, member in list(cls.members.items()):
+        if not member.is_alias and _undocumented(member):
+            member.docstring = _docstring_along_mro(cls, name)
+    try:
+        inherited = dict(cls.inherited_members)
+    except (griffe.AliasResolutionError, griffe.CyclicAliasError, ValueError):
+        return
+    for name, alias in inherited.items():
+        if not _undocumented(alias):
+            continue
+        docstring = _docstring_along_mro(cls, name)
+        if docstring is None:
+            continue
+        # Inherited from a class whose member has no docstring (a mixin):
+        # this class gets its own copy, documented with the MRO's docstring,
+        # so the mixin and its other users are left as they are.
+        own = copy.copy(alias.final_target)
+        own.docstring = docstring
+        cls.set_member(name, own)
+
+
+class BufferDocstrings(griffe.Extension):
+    """Rewrite every docstring of a loaded package, then inherit the missing ones."""
+
+    def on_package(self, *, pkg: griffe.Module, **kwargs: Any) -> None:  # noqa: ARG002  # griffe's hook
+        objects = list(self._objects(pkg))
+        for obj in objects:
+            # Resolved where each docstring is written, before any is shared.
+            if obj.docstring is not None:
+                obj.docstring.value = rewrite(obj.docstring.value, obj)
+        for obj in objects:
+            if isinstance(obj, griffe.Class):
+                _inherit_docstrings(obj)
+
+    def _objects(self, obj: griffe.Object) -> Iterator[griffe.Object]:
+        yield obj
         for member in obj.members.values():
             if not member.is_alias:
-                self._walk(member, seen)
+                yield from self._objects(member)
