@@ -289,9 +289,10 @@ def docs(session: nox.Session) -> None:
 @nox.session(name="tests-docs", python=BENCH_PYTHON)
 def tests_docs(session: nox.Session) -> None:
     """Run every Python code block in docs/ as a test (gpu blocks skip without a device)."""
-    # What the guides use: zarr-python, Dask's arrays and its distributed
-    # scheduler; buffer-gpu without CuPy, so its blocks skip with the reason.
-    install_packages(session, "buffer-core", "buffer-cpu[zarr]", "buffer-gpu")
+    # What the guides use: the conformance suite, zarr-python, Dask's arrays
+    # and its distributed scheduler; buffer-gpu without CuPy, so its blocks
+    # skip with the reason.
+    install_packages(session, "buffer-core[testing]", "buffer-cpu[zarr]", "buffer-gpu")
     session.install("pytest", "dask[array]", "distributed")
     session.run(
         "pytest",
@@ -523,10 +524,11 @@ TOOL_PROJECTS = {p.parent.name: p.parent for p in sorted((ROOT / "tools").glob("
 
 
 def _typecheck_targets() -> dict[str, list[str]]:
-    """What mypy checks: each package's and tool project's src folder, and tools/monorepo."""
+    """What mypy checks: each package's and tool project's src folder, tools/monorepo, tools/docs."""
     targets = {name: [str(pkg.path / "src")] for name, pkg in REPO_PACKAGES.items()}
     targets.update({name: [str(path / "src")] for name, path in TOOL_PROJECTS.items()})
     targets["tools"] = ["tools/monorepo"]
+    targets["docs-tools"] = [str(DOCS_TOOLS)]
     return targets
 
 
@@ -543,6 +545,10 @@ def typecheck(session: nox.Session, target: str) -> None:
         extras = [e for e in pkg.extras if not re.fullmatch(r"cuda\d+", e) or e == cuda]
         needed = sorted(dependencies_closure(REPO_PACKAGES, {target}) - {target})
         install_packages(session, *needed, f"{target}[{','.join(extras)}]" if extras else target)
+    elif target == "docs-tools":
+        # The griffe extension and the pytest plugin, typed against their tools.
+        session.install("-r", str(DOCS_TOOLS / "requirements.txt"))
+        install_packages(session, "buffer-core", "buffer-cpu", "buffer-gpu")
     elif target in TOOL_PROJECTS:
         # Tool projects may hold pytest plugins, typed against pytest itself.
         session.install(str(TOOL_PROJECTS[target]), "pytest")

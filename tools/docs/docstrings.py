@@ -206,5 +206,5 @@ class BufferDocstrings(griffe.Extension):
     def _objects(self, obj: griffe.Object) -> Iterator[griffe.Object]:
         yield obj
         for member in obj.members.values():
-            if not member.is_alias:
+            if isinstance(member, griffe.Object):  # aliases are documented where they point
                 yield from self._objects(member)
