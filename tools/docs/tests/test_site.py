@@ -14,6 +14,7 @@ DOCS_REQUIRE_BROWSER=1 (set by .ci/run and pages.yml), where they fail.
 
 from __future__ import annotations
 
+import ast
 import functools
 import http.server
 import inspect
@@ -43,6 +44,7 @@ FLAGS = [
     "--no-first-run",
 ]
 DASHBOARD = "https://buffer-project.github.io/buffers/bench/"
+SOURCES = Path(__file__).resolve().parents[3] / "packages"
 ROLE = re.compile(r":[a-z]+:`~?(?:[^`<]*<)?([^`>]+)>?`")
 
 
@@ -176,6 +178,38 @@ def test_api_page_documents_every_public_method(open_page: Any, path: str, cls: 
         ).first
         shown = " ".join(contents.inner_text().split())
         assert _summary(doc) in shown, f"{anchor}: the docstring is not shown"
+
+
+def _declared_all(source: Path) -> list[str]:
+    """A module's ``__all__``, read from its source (the zarr adapters need zarr to import)."""
+    for node in ast.parse(source.read_text(encoding="utf-8")).body:
+        if isinstance(node, ast.Assign) and any(
+            isinstance(target, ast.Name) and target.id == "__all__" for target in node.targets
+        ):
+            names: list[str] = ast.literal_eval(node.value)
+            return names
+    pytest.fail(f"{source} declares no __all__")
+
+
+MODULES = {
+    "buffer_core": "buffer-core/src/buffer_core/__init__.py",
+    "buffer_core.compare": "buffer-core/src/buffer_core/compare.py",
+    "buffer_core.testing": "buffer-core/src/buffer_core/testing/__init__.py",
+    "buffer_cpu": "buffer-cpu/src/buffer_cpu/__init__.py",
+    "buffer_cpu.zarr": "buffer-cpu/src/buffer_cpu/zarr.py",
+    "buffer_gpu": "buffer-gpu/src/buffer_gpu/__init__.py",
+    "buffer_gpu.zarr": "buffer-gpu/src/buffer_gpu/zarr.py",
+}
+
+
+@pytest.mark.parametrize("module", list(MODULES))
+def test_api_pages_document_every_public_name(open_page: Any, module: str) -> None:
+    """Every name in a public module's ``__all__`` has an entry on its package's page."""
+    names = _declared_all(SOURCES / MODULES[module])
+    page_name = module if module == "buffer_core.testing" else module.split(".", maxsplit=1)[0]
+    page = open_page(f"api/{page_name}/")
+    missing = [name for name in names if page.locator(f"[id='{module}.{name}']").count() != 1]
+    assert not missing, f"{module}: no entry for {missing}"
 
 
 def test_api_page_shows_signatures_with_types(open_page: Any) -> None:
