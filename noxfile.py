@@ -88,6 +88,8 @@ def tests(session: nox.Session, package: str) -> None:
         session.notify(signature)
     # The benchmark tooling (recorder, detector, dashboard with its browser test).
     session.notify("tests-benchkit")
+    # The code blocks of the documentation.
+    session.notify("tests-docs")
     if package == "buffer-core":
         install_packages(session, "buffer-core[testing]")
         session.install("pytest-cov")
@@ -259,6 +261,59 @@ def tests_benchkit(session: nox.Session) -> None:
         "--cov=benchkit",
         "--cov-report=term-missing:skip-covered",
         *session.posargs,
+    )
+
+
+# --- documentation: the site in docs/ (MkDocs Material), its code blocks, its browser test ------
+
+DOCS_TOOLS = ROOT / "tools" / "docs"
+DOCS_SITE = ROOT / "site"
+
+
+@nox.session(default=False)
+def docs(session: nox.Session) -> None:
+    """Build the documentation strictly into site/ and test it in Chromium (-- --serve: serve it)."""
+    session.install("-r", str(DOCS_TOOLS / "requirements.txt"))
+    serve = "--serve" in session.posargs
+    mkdocs_args = [arg for arg in session.posargs if arg != "--serve"]
+    # Material prints a banner about MkDocs 2 and its successor on every run;
+    # tools/docs/requirements.in says why the site stays on Material for now.
+    env = {"NO_MKDOCS_2_WARNING": "1"}
+    if serve:
+        session.run(
+            "mkdocs", "serve", "--strict", "--dev-addr", "127.0.0.1:8000", *mkdocs_args, env=env
+        )
+        return
+    session.run("mkdocs", "build", "--strict", "--site-dir", str(DOCS_SITE), *mkdocs_args, env=env)
+    # The real packages, for the browser test to list their public methods;
+    # buffer-gpu without CuPy, as the build itself needs neither.
+    install_packages(session, "buffer-core", "buffer-cpu", "buffer-gpu")
+    session.run(
+        "pytest",
+        "-p",
+        "no:cacheprovider",
+        str(DOCS_TOOLS / "tests"),
+        env={"DOCS_SITE_DIR": str(DOCS_SITE), "PYTHONPATH": str(DOCS_TOOLS)},
+    )
+
+
+@nox.session(name="tests-docs", python=BENCH_PYTHON, default=False)
+def tests_docs(session: nox.Session) -> None:
+    """Run every Python code block in docs/ as a test (gpu blocks skip without a device)."""
+    # What the guides use: the conformance suite, zarr-python, Dask's arrays
+    # and its distributed scheduler; buffer-gpu without CuPy, so its blocks
+    # skip with the reason.
+    install_packages(session, "buffer-core[testing]", "buffer-cpu[zarr]", "buffer-gpu")
+    session.install("pytest", "dask[array]", "distributed")
+    session.run(
+        "pytest",
+        "-p",
+        "no:cacheprovider",
+        "-p",
+        "markdown_blocks",
+        "docs",
+        *session.posargs,
+        env={"PYTHONPATH": str(DOCS_TOOLS)},
     )
 
 
@@ -502,10 +557,11 @@ def _repo_review(session: nox.Session) -> None:
 
 
 def _typecheck_targets() -> dict[str, list[str]]:
-    """What mypy checks: each package's and tool project's src folder, and tools/monorepo."""
+    """What mypy checks: each package's and tool project's src folder, tools/monorepo, tools/docs."""
     targets = {name: [str(pkg.path / "src")] for name, pkg in REPO_PACKAGES.items()}
     targets.update({name: [str(path / "src")] for name, path in TOOL_PROJECTS.items()})
     targets["tools"] = ["tools/monorepo"]
+    targets["docs-tools"] = [str(DOCS_TOOLS)]
     return targets
 
 
@@ -522,6 +578,10 @@ def typecheck(session: nox.Session, target: str) -> None:
         extras = [e for e in pkg.extras if not re.fullmatch(r"cuda\d+", e) or e == cuda]
         needed = sorted(dependencies_closure(REPO_PACKAGES, {target}) - {target})
         install_packages(session, *needed, f"{target}[{','.join(extras)}]" if extras else target)
+    elif target == "docs-tools":
+        # The griffe extension and the pytest plugin, typed against their tools.
+        session.install("-r", str(DOCS_TOOLS / "requirements.txt"))
+        install_packages(session, "buffer-core", "buffer-cpu", "buffer-gpu")
     elif target in TOOL_PROJECTS:
         # Tool projects may hold pytest plugins, typed against pytest itself.
         session.install(str(TOOL_PROJECTS[target]), "pytest")

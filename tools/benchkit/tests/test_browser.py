@@ -193,3 +193,18 @@ def test_every_view_renders_without_placeholders(page_on: Any, view: str) -> Non
     assert "null" not in shown
     assert "undefined" not in shown
     assert page.locator("#tabs button[aria-current='page']").inner_text().strip()
+
+
+def test_header_links_to_the_documentation(
+    browser: Any, fixture_history: SimpleNamespace, tmp_path: Path
+) -> None:
+    """With docs_url, the header carries a Documentation link to it (the published site's root)."""
+    out = tmp_path / "site"
+    build_site(load_history(fixture_history.root), out, docs_url="../index.html")
+    page = browser.new_page()
+    page.goto((out / "index.html").resolve().as_uri())
+    page.wait_for_selector("body[data-ready='1']")
+    link = page.locator("header a#docs-link")
+    assert link.inner_text() == "Documentation"
+    assert link.get_attribute("href") == "../index.html"
+    page.close()

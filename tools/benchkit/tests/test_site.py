@@ -159,3 +159,21 @@ def test_commit_url_needs_a_placeholder(fixture_history: SimpleNamespace, tmp_pa
     """A commit link template without {commit} is refused."""
     with pytest.raises(ValueError, match="commit_url must contain"):
         build_site(load_history(fixture_history.root), tmp_path / "s", commit_url="https://x/")
+
+
+def test_docs_link_is_in_the_index(fixture_history: SimpleNamespace, tmp_path: Path) -> None:
+    """docs_url reaches the page's data; without it there is no link."""
+    history = load_history(fixture_history.root)
+    build_site(history, tmp_path / "with", docs_url="../index.html")
+    assert read_data(tmp_path / "with" / "data" / "index.js")[1]["docs_url"] == "../index.html"
+    build_site(history, tmp_path / "without")
+    assert read_data(tmp_path / "without" / "data" / "index.js")[1]["docs_url"] is None
+
+
+@pytest.mark.parametrize("url", ["javascript:alert(1)", "data:text/html,x", " "])
+def test_docs_link_must_be_relative_or_http(
+    fixture_history: SimpleNamespace, tmp_path: Path, url: str
+) -> None:
+    """A docs link the page should never follow is refused, naming the argument."""
+    with pytest.raises(ValueError, match=r"^docs_url must be a relative path or an http"):
+        build_site(load_history(fixture_history.root), tmp_path / "s", docs_url=url)

@@ -81,6 +81,9 @@ def _parser() -> argparse.ArgumentParser:
     dashboard.add_argument(
         "--commit-url", help="link template for commits, e.g. https://host/repo/commit/{commit}"
     )
+    dashboard.add_argument(
+        "--docs-url", help="link to the documentation in the header, e.g. ../index.html"
+    )
     _add_thresholds(dashboard)
 
     compare = commands.add_parser(
@@ -129,7 +132,9 @@ def _dashboard(args: argparse.Namespace) -> int:
     out: Path = args.out or args.results / "site"
     history = _load(args.results)
     thresholds = load_thresholds(args.thresholds or args.results / CONFIG_FILE_NAME)
-    summary = build_site(history, out, thresholds=thresholds, commit_url=args.commit_url)
+    summary = build_site(
+        history, out, thresholds=thresholds, commit_url=args.commit_url, docs_url=args.docs_url
+    )
     print(
         f"benchkit: dashboard of {summary.runs} runs, {summary.benchmarks} benchmarks, "
         f"{summary.machines} machine(s), {summary.flags} flagged steps"

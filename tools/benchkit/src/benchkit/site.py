@@ -75,10 +75,18 @@ def build_site(
     *,
     thresholds: Thresholds | None = None,
     commit_url: str | None = None,
+    docs_url: str | None = None,
 ) -> SiteSummary:
-    """Write the site into ``out`` (replacing a previous build there)."""
+    """Write the site into ``out`` (replacing a previous build there).
+
+    ``docs_url``, when given, is linked from the page header as
+    "Documentation" (the published site passes ``../index.html``).
+    """
     if commit_url is not None and "{commit}" not in commit_url:
         msg = f"commit_url must contain '{{commit}}', got {commit_url!r}"
+        raise ValueError(msg)
+    if docs_url is not None and not _is_safe_link(docs_url):
+        msg = f"docs_url must be a relative path or an http(s) URL, got {docs_url!r}"
         raise ValueError(msg)
     thresholds = thresholds or Thresholds()
     _prepare_out(out)
@@ -93,6 +101,7 @@ def build_site(
     index = {
         "generated": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "commit_url": commit_url,
+        "docs_url": docs_url,
         "machines": [_machine_entry(key, runs) for key, runs in sorted(by_machine.items())],
         "runs": [_run_entry(run) for run in history.runs],
         "benchmarks": benchmarks,
@@ -118,6 +127,14 @@ def build_site(
         flags=len(flags),
         skipped=len(history.skipped),
     )
+
+
+def _is_safe_link(url: str) -> bool:
+    """Whether ``url`` is a link the page may follow: relative, or http(s) (never javascript:)."""
+    scheme, _, rest = url.partition(":")
+    if not rest or "/" in scheme:
+        return bool(url.strip())
+    return scheme.lower() in {"http", "https"}
 
 
 def _prepare_out(out: Path) -> None:

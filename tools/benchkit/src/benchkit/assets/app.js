@@ -507,6 +507,9 @@
     state = readState();
     setupControls();
     showNotice();
+    if (index.docs_url) {
+      document.querySelector("header").append(el("a", { id: "docs-link", href: index.docs_url }, "Documentation"));
+    }
     document.getElementById("footer").textContent =
       `Built ${fmtDate(index.generated)} from ${index.runs.length} runs on ${index.machines.length} machine(s); ` +
       `charts by plotly.js ${window.Plotly ? Plotly.version : "?"}.`;
