@@ -77,6 +77,9 @@ def tests(session: nox.Session, package: str) -> None:
         session.notify(signature)
     # The benchmark tooling (recorder, detector, dashboard with its browser test).
     session.notify("tests-benchkit")
+    # buffer-gpu's CPU-side suite, with its CuPy API contract test, on each CuPy line.
+    for signature in CUPY_TEST_SESSIONS:
+        session.notify(signature)
     if package == "buffer-core":
         install_packages(session, "buffer-core[testing]")
         session.install("pytest-cov")
@@ -133,6 +136,25 @@ def tests_zarr(session: nox.Session, zarr: str) -> None:
         "packages/buffer-gpu/tests/zarr",
         *session.posargs,
     )
+
+
+# Each CuPy line buffer-gpu supports, as the wheel that brings it. Both lines come as
+# cupy-cuda12x (imports without a driver, like the cuda13 wheel), so each line is one
+# ~240 MB wheel in uv's cache that every run reuses.
+CUPY_LINES = {"cupy13": "cupy-cuda12x==13.*", "cupy14": "cupy-cuda12x==14.*"}
+CUPY_TEST_SESSIONS = [f"tests-cupy(cupy='{line}')" for line in CUPY_LINES]
+
+
+@nox.session(name="tests-cupy", python="3.12")
+@nox.parametrize("cupy", list(CUPY_LINES))
+def tests_cupy(session: nox.Session, cupy: str) -> None:
+    """buffer-gpu's CPU-side tests and CuPy API contract against one CuPy line (13 or 14)."""
+    # CuPy first and pinned: the package's extra (cupy-cuda12x>=13.3) keeps it.
+    session.install(CUPY_LINES[cupy])
+    install_packages(session, "buffer-core[testing]", "buffer-cpu", "buffer-gpu")
+    session.install("pytest-benchmark")
+    session.run("python", "-c", "import cupy; print('cupy', cupy.__version__)")
+    session.run("pytest", "-p", "no:cacheprovider", "packages/buffer-gpu/tests", *session.posargs)
 
 
 # --- benchmarks: history in bench-results/, dashboard, comparisons (tools/benchkit) ------------
