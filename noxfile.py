@@ -458,6 +458,117 @@ def tests_gpu(session: nox.Session) -> None:
     )
 
 
+# --- the first run on a GPU machine: one command, offline if need be ------------------------------
+
+GPU_WHEELS = ".gpu-wheels"
+GPU_CHECK_OUT = "gpu-check-out"
+# pip download's view of the GPU machine: CPython 3.12 on x86-64 Linux (manylinux).
+GPU_WHEEL_PLATFORMS = [
+    f"manylinux_2_{n}_x86_64" for n in (17, 24, 27, 28, 31, 34)
+] + ["manylinux2014_x86_64", "manylinux1_x86_64"]
+# What gpu-check installs beyond this repository's packages; nox comes separately.
+GPU_CHECK_REQUIREMENTS = ["zarr", "pytest", "pytest-benchmark", "hypothesis"]
+# Already on the GPU machine the wheelhouse is for (tools/gpu-check.md), and the largest.
+GPU_WHEELS_SKIPPED = ("numpy-",)
+
+
+@nox.session(name="gpu-wheels", python=BENCH_PYTHON, default=False)
+def gpu_wheels(session: nox.Session) -> None:
+    """Wheels for gpu-check on an offline GPU machine (py3.12 x86-64): -- [--dest DIR]."""
+    parser = argparse.ArgumentParser(prog="nox -s gpu-wheels --")
+    parser.add_argument("--dest", type=Path, default=ROOT / GPU_WHEELS)
+    parser.add_argument("--python-version", default="3.12")
+    args = _parse_posargs(session, parser)
+    dest: Path = args.dest.resolve()
+    shutil.rmtree(dest, ignore_errors=True)
+    (dest / "nox").mkdir(parents=True)
+    session.install("build[uv]", "pip")
+    for name in sorted(REPO_PACKAGES):
+        _run_build(session, REPO_PACKAGES[name].path, dest, "--wheel")
+    _run_build(session, BENCHKIT, dest, "--wheel")
+    download = ["python", "-m", "pip", "download", "--quiet", "--only-binary=:all:"]
+    download += ["--python-version", args.python_version, "--implementation", "cp"]
+    for platform in GPU_WHEEL_PLATFORMS:
+        download += ["--platform", platform]
+    session.run(*download, "--dest", str(dest / "nox"), "nox")
+    session.run(*download, "--dest", str(dest), *GPU_CHECK_REQUIREMENTS)
+    for wheel in dest.glob("*.whl"):
+        if wheel.name.lower().startswith(GPU_WHEELS_SKIPPED):
+            wheel.unlink()
+    commit = session.run("git", "rev-parse", "HEAD", external=True, silent=True)
+    dirty = session.run("git", "status", "--porcelain", "--untracked-files=no", external=True, silent=True)
+    state = "dirty" if isinstance(dirty, str) and dirty.strip() else "clean"
+    (dest / "COMMIT").write_text(f"{str(commit).strip()} {state}\n", encoding="utf-8")
+    size = sum(f.stat().st_size for f in dest.rglob("*") if f.is_file())
+    session.log(f"{dest}: {len(list(dest.rglob('*.whl')))} wheels, {size / 2**20:.1f} MiB")
+
+
+def _share_site_packages(session: nox.Session) -> None:
+    """Let the session's virtualenv see the site-packages of the Python running nox.
+
+    On a GPU machine that Python holds CuPy (built for its driver) and NumPy:
+    gpu-check tests that CuPy rather than installing another. ``site.addsitedir``
+    in a .pth file appends them after the venv's own packages (and reads
+    their .pth files too), so pip counts them as installed and adds only what
+    is missing. --system-site-packages would not do: from inside a venv it
+    reaches the base interpreter's packages, not that venv's.
+    """
+    import site
+    import sysconfig
+
+    folders = sorted({sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"]})
+    folders += [f for f in site.getsitepackages() if f not in folders]
+    purelib = session.run(
+        "python", "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])", silent=True
+    )
+    lines = [f"import site; site.addsitedir({folder!r})" for folder in folders]
+    (Path(str(purelib).strip()) / "_gpu_check_system_site.pth").write_text(
+        "\n".join(lines) + "\n", encoding="utf-8"
+    )
+
+
+@nox.session(name="gpu-check", venv_backend="virtualenv", default=False)
+def gpu_check(session: nox.Session) -> None:
+    """On a GPU machine: device, conformance and zarr GPU tests, short GPU benchmarks, one summary.
+
+    ``-- --wheelhouse DIR`` installs offline from ``nox -s gpu-wheels``'s folder;
+    ``--out DIR`` receives the JUnit XML, the summary and a copy of the recorded
+    run; ``--full`` runs the benchmarks with pytest-benchmark's default rounds.
+    """
+    parser = argparse.ArgumentParser(prog="nox -s gpu-check --")
+    parser.add_argument("--wheelhouse", type=Path, help="install from here, offline")
+    parser.add_argument("--out", type=Path, default=ROOT / GPU_CHECK_OUT)
+    parser.add_argument("--results", type=Path, default=ROOT / BENCH_RESULTS)
+    parser.add_argument("--full", action="store_true")
+    args = _parse_posargs(session, parser)
+    _require(session, machine.gpu_problem())
+    # Where nox itself came from (PYTHONPATH on a GPU machine without it) stays out.
+    session.env["PYTHONPATH"] = None
+    _share_site_packages(session)
+    has_cupy = session.run(
+        "python", "-c", "import importlib.util as u; print(bool(u.find_spec('cupy')))", silent=True
+    )
+    gpu_extra = "zarr" if str(has_cupy).strip() == "True" else f"zarr,{_cuda_extra(machine.driver_cuda_major() or DEFAULT_CUDA_VERSION)}"
+    if args.wheelhouse is not None:
+        offline = ["--no-index", "--find-links", str(args.wheelhouse.resolve())]
+        session.install(*offline, "buffer-core[testing]", "buffer-cpu", f"buffer-gpu[{gpu_extra}]")
+        session.install(*offline, *GPU_CHECK_REQUIREMENTS)
+        # benchkit's recording path needs nothing of its dependencies (plotly draws the site).
+        session.install(*offline, "--no-deps", "benchkit")
+    else:
+        install_packages(session, "buffer-core[testing]", "buffer-cpu", f"buffer-gpu[{gpu_extra}]")
+        session.install(*GPU_CHECK_REQUIREMENTS)
+        session.install("--no-deps", str(BENCHKIT))
+    session.run("python", "-c", "import cupy, zarr; print('cupy', cupy.__version__, 'zarr', zarr.__version__)")
+    command = ["python", "-m", "monorepo.gpu_check", "run", "--root", str(ROOT)]
+    command += ["--results", str(args.results.resolve()), "--out", str(args.out.resolve())]
+    if args.wheelhouse is not None:
+        command += ["--wheelhouse", str(args.wheelhouse.resolve())]
+    if args.full:
+        command.append("--full")
+    session.run(*command, env={"PYTHONPATH": str(ROOT / "tools")})
+
+
 def _dockerfiles() -> list[Path]:
     skip = {".git", ".nox", ".venv", "node_modules", "build", "dist"}
     return sorted(
