@@ -10,8 +10,10 @@ import argparse
 import os
 import re
 import shutil
+import site
 import ssl
 import sys
+import sysconfig
 from pathlib import Path
 
 import nox
@@ -463,9 +465,10 @@ def tests_gpu(session: nox.Session) -> None:
 GPU_WHEELS = ".gpu-wheels"
 GPU_CHECK_OUT = "gpu-check-out"
 # pip download's view of the GPU machine: CPython 3.12 on x86-64 Linux (manylinux).
-GPU_WHEEL_PLATFORMS = [
-    f"manylinux_2_{n}_x86_64" for n in (17, 24, 27, 28, 31, 34)
-] + ["manylinux2014_x86_64", "manylinux1_x86_64"]
+GPU_WHEEL_PLATFORMS = [f"manylinux_2_{n}_x86_64" for n in (17, 24, 27, 28, 31, 34)] + [
+    "manylinux2014_x86_64",
+    "manylinux1_x86_64",
+]
 # What gpu-check installs beyond this repository's packages; nox comes separately.
 GPU_CHECK_REQUIREMENTS = ["zarr", "pytest", "pytest-benchmark", "hypothesis"]
 # Already on the GPU machine the wheelhouse is for (tools/gpu-check.md), and the largest.
@@ -496,7 +499,9 @@ def gpu_wheels(session: nox.Session) -> None:
         if wheel.name.lower().startswith(GPU_WHEELS_SKIPPED):
             wheel.unlink()
     commit = session.run("git", "rev-parse", "HEAD", external=True, silent=True)
-    dirty = session.run("git", "status", "--porcelain", "--untracked-files=no", external=True, silent=True)
+    dirty = session.run(
+        "git", "status", "--porcelain", "--untracked-files=no", external=True, silent=True
+    )
     state = "dirty" if isinstance(dirty, str) and dirty.strip() else "clean"
     (dest / "COMMIT").write_text(f"{str(commit).strip()} {state}\n", encoding="utf-8")
     size = sum(f.stat().st_size for f in dest.rglob("*") if f.is_file())
@@ -513,9 +518,6 @@ def _share_site_packages(session: nox.Session) -> None:
     is missing. --system-site-packages would not do: from inside a venv it
     reaches the base interpreter's packages, not that venv's.
     """
-    import site
-    import sysconfig
-
     folders = sorted({sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"]})
     folders += [f for f in site.getsitepackages() if f not in folders]
     purelib = session.run(
@@ -541,14 +543,19 @@ def gpu_check(session: nox.Session) -> None:
     parser.add_argument("--results", type=Path, default=ROOT / BENCH_RESULTS)
     parser.add_argument("--full", action="store_true")
     args = _parse_posargs(session, parser)
-    _require(session, machine.gpu_problem())
+    gpu_problem = machine.gpu_problem()
     # Where nox itself came from (PYTHONPATH on a GPU machine without it) stays out.
     session.env["PYTHONPATH"] = None
     _share_site_packages(session)
     has_cupy = session.run(
         "python", "-c", "import importlib.util as u; print(bool(u.find_spec('cupy')))", silent=True
     )
-    gpu_extra = "zarr" if str(has_cupy).strip() == "True" else f"zarr,{_cuda_extra(machine.driver_cuda_major() or DEFAULT_CUDA_VERSION)}"
+    if str(has_cupy).strip() == "True":
+        gpu_extra = "zarr"  # the machine's own CuPy, built for its driver
+    else:
+        # Without a GPU, no point fetching a CuPy wheel: stop here.
+        _require(session, gpu_problem)
+        gpu_extra = f"zarr,{_cuda_extra(machine.driver_cuda_major() or DEFAULT_CUDA_VERSION)}"
     if args.wheelhouse is not None:
         offline = ["--no-index", "--find-links", str(args.wheelhouse.resolve())]
         session.install(*offline, "buffer-core[testing]", "buffer-cpu", f"buffer-gpu[{gpu_extra}]")
@@ -559,7 +566,14 @@ def gpu_check(session: nox.Session) -> None:
         install_packages(session, "buffer-core[testing]", "buffer-cpu", f"buffer-gpu[{gpu_extra}]")
         session.install(*GPU_CHECK_REQUIREMENTS)
         session.install("--no-deps", str(BENCHKIT))
-    session.run("python", "-c", "import cupy, zarr; print('cupy', cupy.__version__, 'zarr', zarr.__version__)")
+    session.run(
+        "python",
+        "-c",
+        "import cupy, zarr; print('cupy', cupy.__version__, 'zarr', zarr.__version__)",
+    )
+    # Everything is installed (so a dry run without a GPU proves the install path); the
+    # device part needs one.
+    _require(session, gpu_problem)
     command = ["python", "-m", "monorepo.gpu_check", "run", "--root", str(ROOT)]
     command += ["--results", str(args.results.resolve()), "--out", str(args.out.resolve())]
     if args.wheelhouse is not None:

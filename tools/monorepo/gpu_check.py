@@ -15,6 +15,7 @@ session's virtualenv).
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import re
 import shutil
@@ -42,7 +43,9 @@ def read_commit(root: Path, wheelhouse: Path | None) -> tuple[str | None, bool]:
             ["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True, check=True
         ).stdout.strip()
         dirty = (
-            subprocess.run(["git", "diff", "--quiet", "HEAD", "--"], cwd=root, check=False).returncode
+            subprocess.run(
+                ["git", "diff", "--quiet", "HEAD", "--"], cwd=root, check=False
+            ).returncode
             != 0
         )
     except (OSError, subprocess.CalledProcessError):
@@ -119,9 +122,7 @@ def bandwidth_table(raw: dict[str, Any]) -> list[str]:
             shares = info.get("shares_memory")
             note = "" if shares is None else f", shares memory: {shares}"
             others.append(f"  {group:<40} {info.get('impl')!s:<8} {median * 1e6:12.1f} us{note}")
-    lines = [
-        f"  {'transfer':<26} {'impl':<19} {'GB/s':>7} {'of pinned':>9} {'x zarr':>7}  targets"
-    ]
+    lines = [f"  {'transfer':<26} {'impl':<19} {'GB/s':>7} {'of pinned':>9} {'x zarr':>7}  targets"]
     targets_met = True
     for group in sorted({g for g, _ in medians if _direction_and_size(g)}, key=_sort_key):
         direction_size = _direction_and_size(group)
@@ -181,15 +182,15 @@ SHORT_BENCHMARK_ARGS = [
 
 
 def _record(args: argparse.Namespace) -> tuple[int, Path | None]:
-    from benchkit.record import new_run_id  # noqa: PLC0415  # only inside the session's venv
-    from benchkit.suites import Suite, run_suites  # noqa: PLC0415
-
+    # benchkit is installed in the session's venv, not beside this stdlib-only package.
+    record = importlib.import_module("benchkit.record")
+    suites = importlib.import_module("benchkit.suites")
     commit, dirty = read_commit(args.root, args.wheelhouse)
-    outcome = run_suites(
-        [Suite("buffer-gpu", args.root / "packages/buffer-gpu/benchmarks", "gpu")],
+    outcome = suites.run_suites(
+        [suites.Suite("buffer-gpu", args.root / "packages/buffer-gpu/benchmarks", "gpu")],
         args.results,
         pytest_args=[] if args.full else SHORT_BENCHMARK_ARGS,
-        run_id=new_run_id(commit, dirty=dirty),
+        run_id=record.new_run_id(commit, dirty=dirty),
     )[0]
     if outcome.stored is None:
         return outcome.returncode, None
@@ -238,7 +239,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     run.add_argument("--root", type=Path, default=Path.cwd(), help="the repository's root")
     run.add_argument("--results", type=Path, required=True, help="benchmark history directory")
     run.add_argument("--out", type=Path, required=True, help="JUnit XML, summary, recorded JSON")
-    run.add_argument("--wheelhouse", type=Path, help="where the COMMIT file of a tree without git is")
+    run.add_argument(
+        "--wheelhouse", type=Path, help="where the COMMIT file of a tree without git is"
+    )
     run.add_argument("--full", action="store_true", help="pytest-benchmark's default rounds")
     args = parser.parse_args(argv)
     return _run(args)

@@ -67,7 +67,7 @@ def _embedded_signature(function: Any) -> inspect.Signature | None:
         if raw in ("*", "/") or raw.startswith("*"):
             parameters.append(raw)
             continue
-        name, default = (raw.split("=", 1) + [None])[:2]
+        name, default = ([*raw.split("=", 1), None])[:2]
         declared = name.split()[-1]  # "intptr_t dst" -> "dst"
         parameters.append(declared if default is None else f"{declared}=None")
     namespace: dict[str, Any] = {}

@@ -216,7 +216,9 @@ class Buffer(DeviceResident, buffer_core.Buffer):
                 wait_for_writes(part)
                 array = part.as_array_like()
                 if is_device_array(array):
-                    pieces.append((offset, bring_to_current_device(import_device_array(array)), None))
+                    pieces.append(
+                        (offset, bring_to_current_device(import_device_array(array)), None)
+                    )
                 else:
                     host = _host_bytes(part.as_numpy_array())
                     pieces.append((offset, None, host))

@@ -391,7 +391,9 @@ def pointer_device(address: int) -> int | None:
 def pointer_is_page_locked(address: int) -> bool:
     """Whether ``address`` is in pinned host memory, which the copy engine reads directly."""
     attributes = _pointer_attributes(address)
-    return attributes is not None and int(attributes.type) == int(_cupy().cuda.runtime.memoryTypeHost)
+    return attributes is not None and int(attributes.type) == int(
+        _cupy().cuda.runtime.memoryTypeHost
+    )
 
 
 def alloc_pinned(nbytes: int) -> Any:

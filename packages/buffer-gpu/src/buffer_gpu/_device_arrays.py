@@ -29,9 +29,9 @@ __all__ = [
     "independent_of",
     "memory_extent",
     "native_to_raw",
+    "ranges_overlap",
     "raw_bytes_view",
     "raw_to_native",
-    "ranges_overlap",
     "upload",
 ]
 
@@ -145,7 +145,9 @@ def bring_to_current_device(array: Any) -> Any:
     return copied
 
 
-def memory_extent(pointer: int, shape: tuple[int, ...], strides: tuple[int, ...], itemsize: int) -> tuple[int, int]:
+def memory_extent(
+    pointer: int, shape: tuple[int, ...], strides: tuple[int, ...], itemsize: int
+) -> tuple[int, int]:
     """The byte range ``[start, stop)`` that an array at ``pointer`` touches; empty when it has no elements."""
     if math.prod(shape) == 0:
         return pointer, pointer
@@ -156,7 +158,12 @@ def memory_extent(pointer: int, shape: tuple[int, ...], strides: tuple[int, ...]
 
 def ranges_overlap(first: tuple[int, int], second: tuple[int, int]) -> bool:
     """Whether two byte ranges ``[start, stop)`` share a byte."""
-    return first[0] < second[1] and second[0] < first[1] and first[0] < first[1] and second[0] < second[1]
+    return (
+        first[0] < second[1]
+        and second[0] < first[1]
+        and first[0] < first[1]
+        and second[0] < second[1]
+    )
 
 
 def _extent(array: Any) -> tuple[int, int]:

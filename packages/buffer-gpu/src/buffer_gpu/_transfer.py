@@ -167,4 +167,3 @@ def stage_to_host(source: int, out: npt.NDArray[np.uint8]) -> None:
             copy_host(out[start:stop], chunk.host[: stop - start])
             if index + len(chunks) < len(ranges):
                 issue(index + len(chunks))
-
