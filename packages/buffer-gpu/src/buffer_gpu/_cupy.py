@@ -40,6 +40,7 @@ __all__ = [
     "format_cuda_version",
     "from_dlpack",
     "is_cupy_array",
+    "is_imported_cupy_array",
     "isnan",
     "memcpy_device_to_host",
     "memcpy_host_to_device",
@@ -47,6 +48,7 @@ __all__ = [
     "out_of_memory_guard",
     "pointer_device",
     "pointer_is_page_locked",
+    "record_event",
     "strided_view",
     "zeros",
 ]
@@ -118,6 +120,8 @@ CUPY_API: tuple[ApiUse, ...] = (
     ApiUse("cuda.Stream.record", 0),
     ApiUse("cuda.Stream.synchronize", 0),
     ApiUse("cuda.Stream.wait_event", 1),
+    ApiUse("cuda.Event", 0, ("disable_timing",)),
+    ApiUse("cuda.Event.record", 0),
     ApiUse("cuda.Event.done"),
     ApiUse("cuda.Event.synchronize", 0),
     ApiUse("cuda.MemoryPointer.ptr"),
@@ -292,12 +296,28 @@ def current_stream() -> Any:
     return _cupy().cuda.get_current_stream()
 
 
+def record_event() -> Any:
+    """A ``cupy.cuda.Event`` recorded now on the current stream.
+
+    Without timing data: such events are cheaper to create and to wait for,
+    and ordering is all they are used for.
+    """
+    event = _cupy().cuda.Event(disable_timing=True)
+    event.record()
+    return event
+
+
 # --- arrays --------------------------------------------------------------------------------
 
 
 def is_cupy_array(value: Any) -> bool:
     """Whether ``value`` is a ``cupy.ndarray`` (imports CuPy: ImportError without it)."""
     return isinstance(value, _cupy().ndarray)
+
+
+def is_imported_cupy_array(value: Any) -> bool:
+    """Whether ``value`` is a ``cupy.ndarray``, without importing CuPy (False before it is)."""
+    return _module is not None and isinstance(value, _module.ndarray)
 
 
 def empty(shape: tuple[int, ...], dtype: np.dtype[Any], order: str = "C") -> Any:

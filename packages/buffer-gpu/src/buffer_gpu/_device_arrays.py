@@ -13,6 +13,7 @@ from buffer_gpu._cupy import (
     current_device_id,
     current_stream,
     empty,
+    is_cupy_array,
     on_device,
     out_of_memory_guard,
     strided_view,
@@ -180,9 +181,9 @@ def independent_of(source: Any, destination: Any) -> Any:
     ``cudaMemcpyAsync``, whose result is undefined when the ranges overlap
     (and its element-wise kernel reads and writes in no fixed order), so
     ``buf[1:5] = buf[0:4]`` could smear the first byte. Only arrays on the
-    same device can share memory.
+    same device can share memory; anything but a CuPy array is passed on.
     """
-    if int(source.device.id) != int(destination.device.id):
+    if not is_cupy_array(source) or int(source.device.id) != int(destination.device.id):
         return source
     if ranges_overlap(_extent(source), _extent(destination)):
         return source.copy()

@@ -15,6 +15,7 @@ from buffer_gpu._cupy import (
     check_device,
     from_dlpack,
     is_cupy_array,
+    is_imported_cupy_array,
     on_device,
     pointer_device,
 )
@@ -28,6 +29,10 @@ _DLPACK_CUDA_MANAGED = 13
 
 def is_device_array(value: Any) -> bool:
     """Whether ``value`` exports CUDA device memory through either protocol."""
+    if is_imported_cupy_array(value):
+        # Without building its interface dict (which also looks up the
+        # current stream) for the commonest device array.
+        return True
     # hasattr on the instance: PyTorch's property raises for CPU tensors.
     if hasattr(value, "__cuda_array_interface__"):
         return True

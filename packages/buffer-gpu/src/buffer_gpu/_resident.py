@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from buffer_gpu._cupy import current_stream, on_device
+from buffer_gpu._cupy import current_stream, on_device, record_event
 
 __all__ = ["DeviceResident", "wait_for_writes"]
 
@@ -43,7 +43,7 @@ class DeviceResident:
 
     def _mark_written(self) -> None:
         """Record, on the current stream, that this buffer's memory was just written."""
-        self._written = current_stream().record()
+        self._written = record_event()
 
     def _wait_written(self) -> None:
         """Order the current stream after this buffer's last write (a device-side wait)."""
