@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-__all__ = ["TestCounts", "bandwidth_table", "main", "read_commit", "test_counts"]
+__all__ = ["PartCounts", "bandwidth_table", "count_tests", "main", "read_commit"]
 
 COMMIT_FILE = "COMMIT"
 # Transfers at least this large must reach the targets (issue 12).
@@ -60,7 +60,7 @@ def read_commit(root: Path, wheelhouse: Path | None) -> tuple[str | None, bool]:
 
 
 @dataclass
-class TestCounts:
+class PartCounts:
     """Outcomes of one part of the test run."""
 
     passed: int = 0
@@ -84,9 +84,9 @@ def _part(classname: str) -> str:
     return "buffer-gpu tests"
 
 
-def test_counts(junit: Path) -> tuple[dict[str, TestCounts], list[str]]:
+def count_tests(junit: Path) -> tuple[dict[str, PartCounts], list[str]]:
     """Counts per part (device tests, conformance, zarr) and the ids of failed tests."""
-    parts: dict[str, TestCounts] = {}
+    parts: dict[str, PartCounts] = {}
     failed: list[str] = []
     for case in ET.parse(junit).getroot().iter("testcase"):
         classname = case.get("classname", "")
@@ -96,7 +96,7 @@ def test_counts(junit: Path) -> tuple[dict[str, TestCounts], list[str]]:
                 outcome = "failed"
             elif child.tag == "skipped" and outcome == "passed":
                 outcome = "skipped"
-        parts.setdefault(_part(classname), TestCounts()).add(outcome)
+        parts.setdefault(_part(classname), PartCounts()).add(outcome)
         if outcome == "failed":
             failed.append(f"{classname}::{case.get('name', '')}")
     return parts, failed
@@ -156,7 +156,7 @@ def _sort_key(group: str) -> tuple[str, int]:
 def summary(junit: Path, bench: Path | None, pytest_status: int, bench_status: int | None) -> str:
     """The one summary gpu-check prints and writes."""
     lines = ["gpu-check summary"]
-    parts, failed = test_counts(junit) if junit.is_file() else ({}, [])
+    parts, failed = count_tests(junit) if junit.is_file() else ({}, [])
     if not parts:
         lines.append(f"  tests: no JUnit report ({junit}); pytest exit {pytest_status}")
     for name, counts in sorted(parts.items()):
