@@ -14,6 +14,7 @@ import site
 import ssl
 import sys
 import sysconfig
+from collections.abc import Sequence
 from pathlib import Path
 
 import nox
@@ -57,13 +58,13 @@ def _add_pyenv_pythons_to_path() -> None:
 _add_pyenv_pythons_to_path()
 
 
-def install_packages(session: nox.Session, *specs: str) -> None:
+def install_packages(session: nox.Session, *specs: str, options: Sequence[str] = ()) -> None:
     """Install packages of this repository from their directories, e.g. ``buffer-cpu[test]``."""
     paths = []
     for spec in specs:
         name, _, extras = spec.partition("[")
         paths.append(f"{PACKAGES / name}{'[' + extras if extras else ''}")
-    session.install(*paths)
+    session.install(*options, *paths)
 
 
 # --- tests -------------------------------------------------------------------------------------
@@ -471,6 +472,9 @@ GPU_WHEEL_PLATFORMS = [f"manylinux_2_{n}_x86_64" for n in (17, 24, 27, 28, 31, 3
 ]
 # What gpu-check installs beyond this repository's packages; nox comes separately.
 GPU_CHECK_REQUIREMENTS = ["zarr", "pytest", "pytest-benchmark", "hypothesis"]
+# The build backend, so that offline the packages install from the tree itself
+# (never a stale wheel of them).
+GPU_CHECK_BUILD = "hatchling>=1.26"
 # Already on the GPU machine the wheelhouse is for (tools/gpu-check.md), and the largest.
 GPU_WHEELS_SKIPPED = ("numpy-",)
 
@@ -485,16 +489,13 @@ def gpu_wheels(session: nox.Session) -> None:
     dest: Path = args.dest.resolve()
     shutil.rmtree(dest, ignore_errors=True)
     (dest / "nox").mkdir(parents=True)
-    session.install("build[uv]", "pip")
-    for name in sorted(REPO_PACKAGES):
-        _run_build(session, REPO_PACKAGES[name].path, dest, "--wheel")
-    _run_build(session, BENCHKIT, dest, "--wheel")
+    session.install("pip")
     download = ["python", "-m", "pip", "download", "--quiet", "--only-binary=:all:"]
     download += ["--python-version", args.python_version, "--implementation", "cp"]
     for platform in GPU_WHEEL_PLATFORMS:
         download += ["--platform", platform]
     session.run(*download, "--dest", str(dest / "nox"), "nox")
-    session.run(*download, "--dest", str(dest), *GPU_CHECK_REQUIREMENTS)
+    session.run(*download, "--dest", str(dest), *GPU_CHECK_REQUIREMENTS, GPU_CHECK_BUILD)
     for wheel in dest.glob("*.whl"):
         if wheel.name.lower().startswith(GPU_WHEELS_SKIPPED):
             wheel.unlink()
@@ -556,16 +557,16 @@ def gpu_check(session: nox.Session) -> None:
         # Without a GPU, no point fetching a CuPy wheel: stop here.
         _require(session, gpu_problem)
         gpu_extra = f"zarr,{_cuda_extra(machine.driver_cuda_major() or DEFAULT_CUDA_VERSION)}"
+    offline: list[str] = []
     if args.wheelhouse is not None:
         offline = ["--no-index", "--find-links", str(args.wheelhouse.resolve())]
-        session.install(*offline, "buffer-core[testing]", "buffer-cpu", f"buffer-gpu[{gpu_extra}]")
-        session.install(*offline, *GPU_CHECK_REQUIREMENTS)
-        # benchkit's recording path needs nothing of its dependencies (plotly draws the site).
-        session.install(*offline, "--no-deps", "benchkit")
-    else:
-        install_packages(session, "buffer-core[testing]", "buffer-cpu", f"buffer-gpu[{gpu_extra}]")
-        session.install(*GPU_CHECK_REQUIREMENTS)
-        session.install("--no-deps", str(BENCHKIT))
+        offline += ["--no-build-isolation"]
+        session.install(*offline, GPU_CHECK_BUILD)
+    specs = ["buffer-core[testing]", "buffer-cpu", f"buffer-gpu[{gpu_extra}]"]
+    install_packages(session, *specs, options=offline)
+    session.install(*offline, *GPU_CHECK_REQUIREMENTS)
+    # benchkit's recording path needs none of its dependencies (plotly draws the site).
+    session.install(*offline, "--no-deps", str(BENCHKIT))
     session.run(
         "python",
         "-c",
