@@ -444,6 +444,23 @@ def test_writes_on_one_stream_are_seen_by_readers_on_another(cp: Any) -> None:
         np.testing.assert_array_equal(uploaded.as_numpy_array(), payload)
 
 
+def test_writes_through_a_view_are_seen_through_the_parent(cp: Any) -> None:
+    """A view shares its buffer's record of writes: a fill of the view on A orders reads on B."""
+    writer = cp.cuda.Stream(non_blocking=True)
+    reader = cp.cuda.Stream(non_blocking=True)
+    nd = NDBuffer.create(shape=(1 << 22,), dtype="f4", fill_value=1.0)
+    view = nd[: 1 << 21]
+    nd.synchronize()
+    busy = cp.ones(1 << 26, dtype=cp.float32)
+    with writer:
+        for _ in range(50):
+            busy *= 1.0001
+        view.fill(6.0)
+    with reader:
+        assert nd[: 1 << 21].all_equal(6.0)
+        assert nd[1 << 21 :].all_equal(1.0)
+
+
 def test_writes_in_one_thread_are_seen_in_another(cp: Any) -> None:
     """zarr's pattern: a chunk written in one pool thread is read in another, each on its own stream."""
     import threading

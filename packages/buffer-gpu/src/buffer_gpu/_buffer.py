@@ -90,7 +90,7 @@ class Buffer(DeviceResident, buffer_core.Buffer):
         source = require_buffer("buffer", buffer)
         if isinstance(source, Buffer):
             result = cls(source._data)
-            result._written = source._written
+            result._share_writes(source)
             return result
         array = source.as_array_like()
         if is_device_array(array):
@@ -139,7 +139,7 @@ class Buffer(DeviceResident, buffer_core.Buffer):
 
     def __getitem__(self, key: slice) -> Self:
         view = super().__getitem__(key)
-        view._written = self._written
+        view._share_writes(self)
         return view
 
     # --- writing ------------------------------------------------------------------------------

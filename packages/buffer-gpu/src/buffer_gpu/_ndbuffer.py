@@ -116,7 +116,7 @@ class NDBuffer(DeviceResident, buffer_core.NDBuffer):
         if is_device_array(array):
             device_array = import_device_array(array)
             if isinstance(array, NDBuffer):
-                self._written = array._written
+                self._share_writes(array)
             if not is_device_native(device_array.dtype):
                 # CuPy arrays can carry dtypes CuPy cannot compute with:
                 # ndarray.view skips CuPy's dtype check, so a ">f8" view
@@ -142,15 +142,19 @@ class NDBuffer(DeviceResident, buffer_core.NDBuffer):
         self._dtype = dtype
         self._raw = not is_device_native(dtype)
 
-    def _wrap(self, storage: Any, dtype: np.dtype[Any] | None = None) -> Self:
+    def _wrap(self, storage: Any, dtype: np.dtype[Any] | None = None, *, view: bool) -> Self:
         """A buffer of this class over ``storage`` holding elements of ``dtype``.
 
-        ``storage`` is a view or a copy made on the current stream after this
-        buffer's writes (a reshape or advanced index may copy): the result is
-        ready once the current stream gets here.
+        ``storage`` was made on the current stream after this buffer's writes.
+        A ``view`` of this buffer's memory (which CuPy may have had to copy,
+        for a reshape or an advanced index) shares its record of writes;
+        anything else is new memory. Either way, what the current stream did
+        to make it is recorded as its latest write.
         """
         result = self.__class__.__new__(self.__class__)
         result._set(storage, self._dtype if dtype is None else dtype)
+        if view:
+            result._share_writes(self)
         result._mark_written()
         return result
 
@@ -310,7 +314,7 @@ class NDBuffer(DeviceResident, buffer_core.NDBuffer):
             raise expected_type(newshape, "newshape", "a tuple of integers or -1") from None
         with self._on_own_device():
             try:
-                return self._wrap(self._data.reshape(self._trailing(dims)))
+                return self._wrap(self._data.reshape(self._trailing(dims)), view=True)
             except ValueError as error:
                 msg = f"newshape: cannot reshape a buffer of shape {self.shape} into {dims}"
                 raise ValueError(msg) from error
@@ -332,14 +336,14 @@ class NDBuffer(DeviceResident, buffer_core.NDBuffer):
         with self._on_own_device():
             values = self._native_values()
             if values is not None and is_device_native(target):
-                return self._wrap(values.astype(target, order=layout), target)
+                return self._wrap(values.astype(target, order=layout), target, view=False)
             swapped = native_counterpart(target)
             if values is not None and swapped is not None:
-                return self._wrap(native_to_raw(values.astype(swapped), target), target)
+                return self._wrap(native_to_raw(values.astype(swapped), target), target, view=False)
             # Strings, datetimes and extended precision: CuPy has no
             # conversions for them, so NumPy converts on the host.
             host = self.as_numpy_array().astype(target, order=layout)
-            return self._wrap(upload(host), target)
+            return self._wrap(upload(host), target, view=False)
 
     def _native_values(self) -> Any:
         """The data as a CuPy array CuPy computes with, or None (strings, datetimes, ...)."""
@@ -350,15 +354,15 @@ class NDBuffer(DeviceResident, buffer_core.NDBuffer):
 
     def copy(self) -> Self:
         with self._on_own_device():
-            return self._wrap(self._data.copy())
+            return self._wrap(self._data.copy(), view=False)
 
     def transpose(self, axes: SupportsIndex | Sequence[SupportsIndex] | None) -> Self:
         order = _permutation(axes, len(self.shape))
         with self._on_own_device():
             if not self._raw:
-                return self._wrap(self._data.transpose(order))
+                return self._wrap(self._data.transpose(order), view=True)
             # Raw storage keeps each element's bytes on a trailing axis.
-            return self._wrap(self._data.transpose((*order, len(self.shape))))
+            return self._wrap(self._data.transpose((*order, len(self.shape))), view=True)
 
     # --- element access --------------------------------------------------------------------
 
@@ -367,7 +371,7 @@ class NDBuffer(DeviceResident, buffer_core.NDBuffer):
             parts = _normalize_key(key)
             if self._raw:
                 parts = (*parts, slice(None))
-            return self._wrap(self._data[parts])
+            return self._wrap(self._data[parts], view=True)
 
     def __setitem__(self, key: Any, value: Any) -> None:
         with self._on_own_device(), _naming_value(value):

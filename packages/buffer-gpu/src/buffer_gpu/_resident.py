@@ -14,6 +14,15 @@ from buffer_gpu._cupy import current_stream, on_device, record_event
 __all__ = ["DeviceResident", "wait_for_writes"]
 
 
+class _Writes:
+    """The event after the last write to some memory, shared by every buffer over that memory."""
+
+    __slots__ = ("event",)
+
+    def __init__(self) -> None:
+        self.event: Any = None
+
+
 class DeviceResident:
     """Mixin for buffers whose ``_data`` is a CuPy array on one CUDA device.
 
@@ -24,13 +33,16 @@ class DeviceResident:
     each thread has its own) would race, so the buffer keeps an event
     recorded after its last write by this package, and every operation on the
     buffer first makes its own stream wait for that event. The wait is queued
-    on the device, not on the host, and is dropped once the event has passed.
+    on the device, not on the host, and skipped once the event has passed.
+
+    Views share one record with the buffer they view, so a write through
+    either is waited for by both. One event suffices: every write is issued
+    on a stream that first waited for the previous event, so the newest event
+    comes after all earlier writes.
     """
 
     _data: Any
-    # The event recorded after this package last wrote the buffer's memory,
-    # None once it has completed or when no write is pending.
-    _written: Any = None
+    _writes: _Writes | None = None
 
     @property
     def device(self) -> str:
@@ -43,17 +55,24 @@ class DeviceResident:
 
     def _mark_written(self) -> None:
         """Record, on the current stream, that this buffer's memory was just written."""
-        self._written = record_event()
+        if self._writes is None:
+            self._writes = _Writes()
+        self._writes.event = record_event()
+
+    def _share_writes(self, other: DeviceResident) -> None:
+        """Make this buffer, a view of ``other``'s memory, share its record of writes."""
+        if other._writes is None:
+            other._writes = _Writes()
+        self._writes = other._writes
 
     def _wait_written(self) -> None:
         """Order the current stream after this buffer's last write (a device-side wait)."""
-        written = self._written
-        if written is None:
-            return
-        if written.done:
-            self._written = None
-            return
-        current_stream().wait_event(written)
+        writes = self._writes
+        event = None if writes is None else writes.event
+        # Never cleared once done: another thread may be recording a newer
+        # event into the same record; a passed event costs one query.
+        if event is not None and not event.done:
+            current_stream().wait_event(event)
 
     @contextmanager
     def _on_own_device(self) -> Iterator[None]:
@@ -65,10 +84,10 @@ class DeviceResident:
     def synchronize(self) -> None:
         """Block until this buffer's writes and the work queued on its device's stream are done."""
         with on_device(int(self._data.device.id)):
-            written = self._written
-            if written is not None:
-                written.synchronize()
-                self._written = None
+            writes = self._writes
+            event = None if writes is None else writes.event
+            if event is not None:
+                event.synchronize()
             current_stream().synchronize()
 
 
