@@ -145,7 +145,21 @@ def bandwidth_table(raw: dict[str, Any]) -> list[str]:
                 verdict = "met" if ok else "MISSED (>= 0.80 of pinned, >= 2x zarr)"
             lines.append(f"  {group:<26} {impl:<19} {rate:7.2f} {of_pinned} {vs_zarr}  {verdict}")
     lines.append(f"  transfer targets at >= 64 MiB: {'all met' if targets_met else 'NOT all met'}")
-    return [*lines, *sorted(others)]
+    return [*lines, *sorted(others), *_wrap_scaling(medians)]
+
+
+def _wrap_scaling(medians: dict[tuple[str, str], float]) -> list[str]:
+    """Zero-copy wraps must be O(1) in size: ours at 1 GiB against ours at 1 MiB, per producer."""
+    lines = []
+    for (group, impl), large in sorted(medians.items()):
+        match = re.fullmatch(r"wrap 1 GiB (.+) array", group)
+        small = medians.get((f"wrap 1 MiB {match.group(1)} array", impl)) if match else None
+        if match and impl == "ours" and small:
+            lines.append(
+                f"  wrap {match.group(1)}: 1 GiB takes {large / small:.2f}x the time of 1 MiB "
+                "(O(1) in size: about 1)"
+            )
+    return lines
 
 
 def _sort_key(group: str) -> tuple[str, int]:

@@ -59,6 +59,7 @@ def test_bandwidths_and_targets_at_64_mib() -> None:
             _bench("device to host, 64 MiB", "cupy-pinned", 0.001, 64 * MiB),
             _bench("device to host, 64 MiB", "ours", 0.002, 64 * MiB),
             _bench("wrap 1 GiB cupy array", "ours", 2e-6, 1 << 30),
+            _bench("wrap 1 MiB cupy array", "ours", 1e-6, MiB),
         ]
     }
     lines = bandwidth_table(raw)
@@ -71,6 +72,7 @@ def test_bandwidths_and_targets_at_64_mib() -> None:
     assert "MISSED" in ours_d2h
     assert any("NOT all met" in line for line in lines)
     assert any("wrap 1 GiB cupy array" in line and "2.0 us" in line for line in lines)
+    assert any("wrap cupy: 1 GiB takes 2.00x the time of 1 MiB" in line for line in lines)
 
 
 def test_summary_without_benchmarks_says_so(tmp_path: Path) -> None:
