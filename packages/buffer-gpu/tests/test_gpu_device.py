@@ -322,6 +322,15 @@ def test_negative_zero_is_written_as_negative_zero(dtype: str, order: str) -> No
     assert fancy.as_numpy_array().tobytes() == host.tobytes()
 
 
+def test_fill_takes_a_device_scalar(cp: Any) -> None:
+    """A 0-d device array fills like the value it holds, -0.0 included."""
+    nd = NDBuffer.create(shape=(3,), dtype="f8", fill_value=1.0)
+    nd.fill(cp.asarray(np.float64(2.5)))
+    assert nd.all_equal(2.5)
+    nd.fill(cp.full((), -0.0))
+    assert nd.as_numpy_array().tobytes() == np.full(3, -0.0).tobytes()
+
+
 def test_nan_payloads_survive_fill() -> None:
     """A NaN's payload bits reach the device unchanged (CuPy 13 fills through .item())."""
     bits = np.array([0x7FF8_0000_0000_1234], dtype="u8")

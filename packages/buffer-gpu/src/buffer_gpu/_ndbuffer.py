@@ -422,6 +422,8 @@ class NDBuffer(DeviceResident, buffer_core.NDBuffer):
 
     def fill(self, value: Any) -> None:
         with self._on_own_device(), _naming_value(value):
+            if is_device_array(value):
+                value = import_device_array(value).get()  # a 0-d device scalar: one element
             scalar = np.empty((), dtype=self._dtype)
             scalar[()] = value[()] if isinstance(value, np.ndarray) else value
             self._write_bits((Ellipsis,), scalar)
