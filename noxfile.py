@@ -15,8 +15,11 @@ import argparse
 import os
 import re
 import shutil
+import site
 import ssl
 import sys
+import sysconfig
+from collections.abc import Sequence
 from pathlib import Path
 
 import nox
@@ -66,13 +69,13 @@ def _add_pyenv_pythons_to_path() -> None:
 _add_pyenv_pythons_to_path()
 
 
-def install_packages(session: nox.Session, *specs: str) -> None:
+def install_packages(session: nox.Session, *specs: str, options: Sequence[str] = ()) -> None:
     """Install packages of this repository from their directories, e.g. ``buffer-cpu[test]``."""
     paths = []
     for spec in specs:
         name, _, extras = spec.partition("[")
         paths.append(f"{PACKAGES / name}{'[' + extras if extras else ''}")
-    session.install(*paths)
+    session.install(*options, *paths)
 
 
 # --- tests -------------------------------------------------------------------------------------
@@ -90,6 +93,9 @@ def tests(session: nox.Session, package: str) -> None:
     session.notify("tests-benchkit")
     # The code blocks of the documentation.
     session.notify("tests-docs")
+    # buffer-gpu's CPU-side suite, with its CuPy API contract test, on each CuPy line.
+    for signature in CUPY_TEST_SESSIONS:
+        session.notify(signature)
     if package == "buffer-core":
         install_packages(session, "buffer-core[testing]")
         session.install("pytest-cov")
@@ -146,6 +152,25 @@ def tests_zarr(session: nox.Session, zarr: str) -> None:
         "packages/buffer-gpu/tests/zarr",
         *session.posargs,
     )
+
+
+# Each CuPy line buffer-gpu supports, as the wheel that brings it. Both lines come as
+# cupy-cuda12x (imports without a driver, like the cuda13 wheel), so each line is one
+# ~240 MB wheel in uv's cache that every run reuses.
+CUPY_LINES = {"cupy13": "cupy-cuda12x==13.*", "cupy14": "cupy-cuda12x==14.*"}
+CUPY_TEST_SESSIONS = [f"tests-cupy(cupy='{line}')" for line in CUPY_LINES]
+
+
+@nox.session(name="tests-cupy", python="3.12", default=False)
+@nox.parametrize("cupy", list(CUPY_LINES))
+def tests_cupy(session: nox.Session, cupy: str) -> None:
+    """buffer-gpu's CPU-side tests and CuPy API contract against one CuPy line (13 or 14)."""
+    # CuPy first and pinned: the package's extra (cupy-cuda12x>=13.3) keeps it.
+    session.install(CUPY_LINES[cupy])
+    install_packages(session, "buffer-core[testing]", "buffer-cpu", "buffer-gpu")
+    session.install("pytest-benchmark")
+    session.run("python", "-c", "import cupy; print('cupy', cupy.__version__)")
+    session.run("pytest", "-p", "no:cacheprovider", "packages/buffer-gpu/tests", *session.posargs)
 
 
 # --- benchmarks: history in bench-results/, dashboard, comparisons (tools/benchkit) ------------
@@ -500,6 +525,129 @@ def tests_gpu(session: nox.Session) -> None:
         *gpu_tests,
         gpus=True,
     )
+
+
+# --- the first run on a GPU machine: one command, offline if need be ------------------------------
+
+GPU_WHEELS = ".gpu-wheels"
+GPU_CHECK_OUT = "gpu-check-out"
+# pip download's view of the GPU machine: CPython 3.12 on x86-64 Linux (manylinux).
+GPU_WHEEL_PLATFORMS = [f"manylinux_2_{n}_x86_64" for n in (17, 24, 27, 28, 31, 34)] + [
+    "manylinux2014_x86_64",
+    "manylinux1_x86_64",
+]
+# What gpu-check installs beyond this repository's packages; nox comes separately.
+GPU_CHECK_REQUIREMENTS = ["zarr", "pytest", "pytest-benchmark", "hypothesis"]
+# The build backend, so that offline the packages install from the tree itself
+# (never a stale wheel of them).
+GPU_CHECK_BUILD = "hatchling>=1.26"
+# Already on the GPU machine the wheelhouse is for (tools/gpu-check.md), and the largest.
+GPU_WHEELS_SKIPPED = ("numpy-",)
+
+
+@nox.session(name="gpu-wheels", python=BENCH_PYTHON, default=False)
+def gpu_wheels(session: nox.Session) -> None:
+    """Wheels for gpu-check on an offline GPU machine (py3.12 x86-64): -- [--dest DIR]."""
+    parser = argparse.ArgumentParser(prog="nox -s gpu-wheels --")
+    parser.add_argument("--dest", type=Path, default=ROOT / GPU_WHEELS)
+    parser.add_argument("--python-version", default="3.12")
+    args = _parse_posargs(session, parser)
+    dest: Path = args.dest.resolve()
+    shutil.rmtree(dest, ignore_errors=True)
+    (dest / "nox").mkdir(parents=True)
+    session.install("pip")
+    download = ["python", "-m", "pip", "download", "--quiet", "--only-binary=:all:"]
+    download += ["--python-version", args.python_version, "--implementation", "cp"]
+    for platform in GPU_WHEEL_PLATFORMS:
+        download += ["--platform", platform]
+    session.run(*download, "--dest", str(dest / "nox"), "nox")
+    session.run(*download, "--dest", str(dest), *GPU_CHECK_REQUIREMENTS, GPU_CHECK_BUILD)
+    for wheel in dest.glob("*.whl"):
+        if wheel.name.lower().startswith(GPU_WHEELS_SKIPPED):
+            wheel.unlink()
+    commit = session.run("git", "rev-parse", "HEAD", external=True, silent=True)
+    dirty = session.run(
+        "git", "status", "--porcelain", "--untracked-files=no", external=True, silent=True
+    )
+    state = "dirty" if isinstance(dirty, str) and dirty.strip() else "clean"
+    (dest / "COMMIT").write_text(f"{str(commit).strip()} {state}\n", encoding="utf-8")
+    size = sum(f.stat().st_size for f in dest.rglob("*") if f.is_file())
+    session.log(f"{dest}: {len(list(dest.rglob('*.whl')))} wheels, {size / 2**20:.1f} MiB")
+
+
+def _share_site_packages(session: nox.Session) -> None:
+    """Let the session's virtualenv see the site-packages of the Python running nox.
+
+    On a GPU machine that Python holds CuPy (built for its driver) and NumPy:
+    gpu-check tests that CuPy rather than installing another. ``site.addsitedir``
+    in a .pth file appends them after the venv's own packages (and reads
+    their .pth files too), so pip counts them as installed and adds only what
+    is missing. --system-site-packages would not do: from inside a venv it
+    reaches the base interpreter's packages, not that venv's.
+    """
+    folders = sorted({sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"]})
+    folders += [f for f in site.getsitepackages() if f not in folders]
+    purelib = session.run(
+        "python", "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])", silent=True
+    )
+    lines = [f"import site; site.addsitedir({folder!r})" for folder in folders]
+    (Path(str(purelib).strip()) / "_gpu_check_system_site.pth").write_text(
+        "\n".join(lines) + "\n", encoding="utf-8"
+    )
+
+
+@nox.session(name="gpu-check", venv_backend="virtualenv", default=False)
+def gpu_check(session: nox.Session) -> None:
+    """On a GPU machine: device, conformance and zarr GPU tests, short GPU benchmarks, one summary.
+
+    ``-- --wheelhouse DIR`` installs offline from ``nox -s gpu-wheels``'s folder;
+    ``--out DIR`` receives the JUnit XML, the summary and a copy of the recorded
+    run; ``--full`` runs the benchmarks with pytest-benchmark's default rounds.
+    """
+    parser = argparse.ArgumentParser(prog="nox -s gpu-check --")
+    parser.add_argument("--wheelhouse", type=Path, help="install from here, offline")
+    parser.add_argument("--out", type=Path, default=ROOT / GPU_CHECK_OUT)
+    parser.add_argument("--results", type=Path, default=ROOT / BENCH_RESULTS)
+    parser.add_argument("--full", action="store_true")
+    args = _parse_posargs(session, parser)
+    gpu_problem = machine.gpu_problem()
+    # Where nox itself came from (PYTHONPATH on a GPU machine without it) stays out.
+    session.env["PYTHONPATH"] = None
+    _share_site_packages(session)
+    has_cupy = session.run(
+        "python", "-c", "import importlib.util as u; print(bool(u.find_spec('cupy')))", silent=True
+    )
+    if str(has_cupy).strip() == "True":
+        gpu_extra = "zarr"  # the machine's own CuPy, built for its driver
+    else:
+        # Without a GPU, no point fetching a CuPy wheel: stop here.
+        _require(session, gpu_problem)
+        gpu_extra = f"zarr,{_cuda_extra(machine.driver_cuda_major() or DEFAULT_CUDA_VERSION)}"
+    offline: list[str] = []
+    if args.wheelhouse is not None:
+        offline = ["--no-index", "--find-links", str(args.wheelhouse.resolve())]
+        offline += ["--no-build-isolation"]
+        session.install(*offline, GPU_CHECK_BUILD)
+    specs = ["buffer-core[testing]", "buffer-cpu", f"buffer-gpu[{gpu_extra}]"]
+    install_packages(session, *specs, options=offline)
+    session.install(*offline, *GPU_CHECK_REQUIREMENTS)
+    # benchkit's recording path needs none of its dependencies (plotly draws the site).
+    session.install(*offline, "--no-deps", str(BENCHKIT))
+    session.run(
+        "python",
+        "-c",
+        "import cupy, zarr; print('cupy', cupy.__version__, 'zarr', zarr.__version__)",
+    )
+    # Everything is installed (so a dry run without a GPU proves the install path); the
+    # device part needs one.
+    _require(session, gpu_problem)
+    command = ["python", "-m", "monorepo.gpu_check", "run", "--root", str(ROOT)]
+    command += ["--results", str(args.results.resolve()), "--out", str(args.out.resolve())]
+    if args.wheelhouse is not None:
+        command += ["--wheelhouse", str(args.wheelhouse.resolve())]
+    if args.full:
+        command.append("--full")
+    session.run(*command, env={"PYTHONPATH": str(ROOT / "tools")})
 
 
 def _dockerfiles() -> list[Path]:
