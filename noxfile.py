@@ -75,6 +75,9 @@ def tests(session: nox.Session, package: str) -> None:
     # sessions of their own; `nox -s tests` queues them after the package suites.
     for signature in ZARR_TEST_SESSIONS:
         session.notify(signature)
+    # buffer_cpu.dask on a real two-process cluster, one session per Python.
+    for signature in DASK_TEST_SESSIONS:
+        session.notify(signature)
     # The benchmark tooling (recorder, detector, dashboard with its browser test).
     session.notify("tests-benchkit")
     if package == "buffer-core":
@@ -131,6 +134,32 @@ def tests_zarr(session: nox.Session, zarr: str) -> None:
         "packages/buffer-cpu/tests/zarr",
         "packages/buffer-cpu/tests/test_zarr_extra.py",
         "packages/buffer-gpu/tests/zarr",
+        *session.posargs,
+    )
+
+
+# buffer_cpu.dask needs the newest zarr lines, hence Python 3.12+; a missing one is skipped.
+DASK_PYTHONS = ["3.12", "3.13"]
+DASK_TEST_SESSIONS = [f"tests-dask-{python}" for python in DASK_PYTHONS]
+
+
+@nox.session(name="tests-dask", python=DASK_PYTHONS)
+def tests_dask(session: nox.Session) -> None:
+    """Run buffer_cpu.dask's tests on a LocalCluster of two worker processes on 127.0.0.1."""
+    install_packages(session, "buffer-core[testing]", "buffer-cpu[dask,test]")
+    session.run(
+        "python",
+        "-c",
+        "import dask, distributed, zarr; "
+        "print('dask', dask.__version__, 'distributed', distributed.__version__, "
+        "'zarr', zarr.__version__)",
+    )
+    session.run(
+        "pytest",
+        "-p",
+        "no:cacheprovider",
+        "packages/buffer-cpu/tests/dask",
+        "packages/buffer-cpu/tests/test_dask_extra.py",
         *session.posargs,
     )
 
