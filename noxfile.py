@@ -216,8 +216,9 @@ def bench(session: nox.Session) -> None:
     if not suite_args:
         session.error("no package has a benchmarks/ folder with test_*.py files")
     install_packages(session, *specs)
-    # zarr's own buffers are the baseline the suites measure beside ours.
-    session.install(str(BENCHKIT), "pytest-benchmark", "zarr")
+    # zarr's own buffers are the baseline the suites measure beside ours; dask
+    # and distributed run buffer-cpu's write through a two-process cluster.
+    session.install(str(BENCHKIT), "pytest-benchmark", "zarr", "dask[array]", "distributed")
     session.run("python", "-m", "benchkit", "machine")
     # Pytest options after `--` reach every suite, e.g. -- -k all_equal.
     status = session.run(

@@ -8,11 +8,17 @@ cluster that does not come up fails the test instead of hanging CI.
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import pytest
+
+# Spawned worker processes start with this process's sys.path: with this
+# folder on it, they import dask_worker_tasks by name, as tasks refer to it.
+sys.path.insert(0, str(Path(__file__).parent))
 
 #: Seconds any one cluster operation (start, a result, close) may take on a busy 2-core runner.
 TIMEOUT = 120

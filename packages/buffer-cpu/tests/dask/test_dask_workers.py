@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
-import hashlib
 import os
-import pickle
-import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -18,21 +14,22 @@ from .conftest import TIMEOUT, WORKERS
 
 pytestmark = pytest.mark.dask
 
-distributed = pytest.importorskip("distributed", reason="needs the buffer-cpu[dask] extra")
+pytest.importorskip("distributed", reason="needs the buffer-cpu[dask] extra")
 da = pytest.importorskip("dask.array", reason="needs the buffer-cpu[dask] extra")
 zarr = pytest.importorskip("zarr", reason="needs the buffer-cpu[dask] extra")
-import cloudpickle
-from distributed.protocol import serialize
+from dask_worker_tasks import (
+    CASES,
+    chunk_class,
+    describe,
+    describe_here,
+    incoming_transfers,
+    make_buffer,
+    serialized_here,
+)
 from zarr.core.buffer import cpu as zarr_cpu
 from zarr.storage import LocalStore
 
-import buffer_cpu
-import buffer_cpu.zarr
 from buffer_cpu.dask import ZarrBuffers, zarr_default_buffers
-
-# pytest imports this module from its path, which the workers cannot: ship
-# the functions that run there by value instead of by reference.
-cloudpickle.register_pickle_by_value(sys.modules[__name__])
 
 OURS = {"buffer": "buffer_cpu.zarr.Buffer", "ndbuffer": "buffer_cpu.zarr.NDBuffer"}
 ZARRS = {
@@ -98,13 +95,6 @@ def _files(root: Path) -> dict[str, bytes]:
     return {p.relative_to(root).as_posix(): p.read_bytes() for p in root.rglob("*") if p.is_file()}
 
 
-def _chunk_class_on_worker(root: str, key: str) -> str:
-    """The class zarr's default prototype gives a chunk read from the store, on this worker."""
-    prototype = zarr.core.buffer.default_buffer_prototype()
-    found = asyncio.run(LocalStore(root, read_only=True).get(key, prototype=prototype))
-    return f"{type(found).__module__}.{type(found).__qualname__}"
-
-
 def test_to_zarr_and_from_zarr_on_a_local_store(env_client: Any, tmp_path: Path) -> None:
     """dask writes and reads a LocalStore through the workers: the same bytes zarr writes alone."""
     data = _mostly_fill()
@@ -127,9 +117,9 @@ def test_to_zarr_and_from_zarr_on_a_local_store(env_client: Any, tmp_path: Path)
 
     # A task on each worker (client.run would run it inside the worker's event loop).
     classes = [
-        env_client.submit(
-            _chunk_class_on_worker, str(ours), "c/0/0", workers=[worker], pure=False
-        ).result(timeout=TIMEOUT)
+        env_client.submit(chunk_class, str(ours), "c/0/0", workers=[worker], pure=False).result(
+            timeout=TIMEOUT
+        )
         for worker in env_client.scheduler_info()["workers"]
     ]
     assert classes == ["buffer_cpu.zarr.Buffer"] * WORKERS
@@ -138,94 +128,21 @@ def test_to_zarr_and_from_zarr_on_a_local_store(env_client: Any, tmp_path: Path)
 # --- buffers sent from one worker to another ----------------------------------------------------
 
 
-def _make(case: str) -> Any:
-    """One buffer of each kind worth sending; deterministic, so the client can rebuild it."""
-    rng = np.random.default_rng(7)
-    if case == "buffer, writable":
-        return buffer_cpu.Buffer.from_bytes(bytearray(rng.bytes(1 << 20)))
-    if case == "buffer, read-only":
-        return buffer_cpu.Buffer.from_bytes(rng.bytes(1 << 20))
-    if case == "ndbuffer >i4":
-        values = (np.arange(256 * 512) - 70_000).astype(">i4").reshape(256, 512)
-        return buffer_cpu.NDBuffer.from_numpy_array(values)
-    if case == "ndbuffer <f8, read-only, Fortran order":
-        values = np.asfortranarray(rng.standard_normal((300, 200)))
-        values.flags.writeable = False
-        return buffer_cpu.NDBuffer.from_numpy_array(values)
-    if case == "ndbuffer structured":
-        values = np.zeros(40_000, dtype=[("a", ">i4"), ("b", "<f8")])
-        values["a"] = np.arange(40_000)
-        values["b"] = rng.standard_normal(40_000)
-        return buffer_cpu.NDBuffer.from_numpy_array(values)
-    # zarr's pipeline hands these adapters between tasks.
-    values = np.arange(300_000, dtype=">u2").reshape(600, 500)
-    return buffer_cpu.zarr.NDBuffer.from_numpy_array(values)
-
-
-CASES = [
-    "buffer, writable",
-    "buffer, read-only",
-    "ndbuffer >i4",
-    "ndbuffer <f8, read-only, Fortran order",
-    "ndbuffer structured",
-    "zarr ndbuffer >u2",
-]
-
-
-def _describe(buf: Any) -> dict[str, Any]:
-    """What must survive the trip: class, dtype with byte order, shape, layout, flags, values."""
-    array = buf.as_numpy_array()
-    return {
-        "type": f"{type(buf).__module__}.{type(buf).__qualname__}",
-        "dtype": array.dtype.descr,
-        "shape": array.shape,
-        "readonly": buf.readonly,
-        "fortran": array.flags.f_contiguous and not array.flags.c_contiguous,
-        "sha256": hashlib.sha256(array.tobytes(order="C")).hexdigest(),
-    }
-
-
-def _describe_here(buf: Any) -> dict[str, Any]:
-    return {**_describe(buf), "worker": distributed.get_worker().address}
-
-
-def _incoming_transfers(dask_worker: Any) -> list[tuple[str, list[str]]]:
-    return [(entry["who"], list(entry["keys"])) for entry in dask_worker.transfer_incoming_log]
-
-
-def _serialized_on_sender(buf: Any) -> dict[str, Any]:
-    """How this worker serializes ``buf`` for another: the frames, and whether they are its memory."""
-    memory = buf.as_numpy_array()
-    header, frames = serialize(buf)
-    out_of_band = [np.frombuffer(frame, dtype="B") for frame in frames[1:]]
-    # Plain pickle protocol 5, as distributed calls it.
-    shipped: list[pickle.PickleBuffer] = []
-    pickled = pickle.dumps(buf, protocol=5, buffer_callback=shipped.append)
-    return {
-        "serializer": header["serializer"],
-        "in_band_bytes": len(frames[0]),
-        "out_of_band_bytes": [part.nbytes for part in out_of_band],
-        "frames_are_the_buffer": [np.shares_memory(part, memory) for part in out_of_band],
-        "pickle5_in_band_bytes": len(pickled),
-        "pickle5_buffers_are_the_buffer": [
-            np.shares_memory(np.frombuffer(b.raw(), dtype="B"), memory) for b in shipped
-        ],
-    }
-
-
 @pytest.mark.parametrize("case", CASES)
 def test_buffers_arrive_intact_from_another_worker(env_client: Any, case: str) -> None:
     """A buffer made on one worker reaches another with dtype, byte order, flags and values."""
     sender, receiver = sorted(env_client.scheduler_info()["workers"])
-    made = env_client.submit(_make, case, workers=[sender], allow_other_workers=False, pure=False)
+    made = env_client.submit(
+        make_buffer, case, workers=[sender], allow_other_workers=False, pure=False
+    )
     arrived = env_client.submit(
-        _describe_here, made, workers=[receiver], allow_other_workers=False
+        describe_here, made, workers=[receiver], allow_other_workers=False
     ).result(timeout=TIMEOUT)
 
-    expected = _describe(_make(case))
+    expected = describe(make_buffer(case))
     assert arrived == {**expected, "worker": receiver}
     # It travelled worker to worker, not through the client.
-    transfers = env_client.run(_incoming_transfers, workers=[receiver])[receiver]
+    transfers = env_client.run(incoming_transfers, workers=[receiver])[receiver]
     assert (sender, [made.key]) in transfers
 
 
@@ -233,12 +150,14 @@ def test_buffers_arrive_intact_from_another_worker(env_client: Any, case: str) -
 def test_sender_ships_the_payload_out_of_band_without_a_copy(env_client: Any, case: str) -> None:
     """On the sending worker, pickle protocol 5 frames are the buffer's own memory."""
     sender = min(env_client.scheduler_info()["workers"])
-    made = env_client.submit(_make, case, workers=[sender], allow_other_workers=False, pure=False)
+    made = env_client.submit(
+        make_buffer, case, workers=[sender], allow_other_workers=False, pure=False
+    )
     seen = env_client.submit(
-        _serialized_on_sender, made, workers=[sender], allow_other_workers=False
+        serialized_here, made, workers=[sender], allow_other_workers=False
     ).result(timeout=TIMEOUT)
 
-    nbytes = _make(case).as_numpy_array().nbytes
+    nbytes = make_buffer(case).as_numpy_array().nbytes
     assert seen["serializer"] == "pickle"
     # The whole payload is one out-of-band frame, the in-band pickle only a header.
     assert seen["out_of_band_bytes"] == [nbytes]
