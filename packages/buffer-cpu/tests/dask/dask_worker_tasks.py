@@ -81,8 +81,13 @@ def describe(buf: Any) -> dict[str, Any]:
 
 
 def describe_here(buf: Any) -> dict[str, Any]:
-    """:func:`describe`, and which worker saw it."""
-    return {**describe(buf), "worker": distributed.get_worker().address}
+    """:func:`describe`, which worker saw it, and whether its array owns its memory."""
+    return {
+        **describe(buf),
+        "worker": distributed.get_worker().address,
+        # False for an array that wraps memory it was given, such as a received frame.
+        "owns_memory": bool(buf.as_numpy_array().flags.owndata),
+    }
 
 
 def incoming_transfers(dask_worker: Any) -> list[tuple[str, list[str]]]:
