@@ -89,6 +89,9 @@ def tests(session: nox.Session, package: str) -> None:
     # sessions of their own; `nox -s tests` queues them after the package suites.
     for signature in ZARR_TEST_SESSIONS:
         session.notify(signature)
+    # buffer_cpu.dask on a real two-process cluster, one session per Python.
+    for signature in DASK_TEST_SESSIONS:
+        session.notify(signature)
     # The benchmark tooling (recorder, detector, dashboard with its browser test).
     session.notify("tests-benchkit")
     # The code blocks of the documentation.
@@ -173,6 +176,32 @@ def tests_cupy(session: nox.Session, cupy: str) -> None:
     session.run("pytest", "-p", "no:cacheprovider", "packages/buffer-gpu/tests", *session.posargs)
 
 
+# buffer_cpu.dask needs the newest zarr lines, hence Python 3.12+; a missing one is skipped.
+DASK_PYTHONS = ["3.12", "3.13"]
+DASK_TEST_SESSIONS = [f"tests-dask-{python}" for python in DASK_PYTHONS]
+
+
+@nox.session(name="tests-dask", python=DASK_PYTHONS, default=False)
+def tests_dask(session: nox.Session) -> None:
+    """Run buffer_cpu.dask's tests on a LocalCluster of two worker processes on 127.0.0.1."""
+    install_packages(session, "buffer-core[testing]", "buffer-cpu[dask,test]")
+    session.run(
+        "python",
+        "-c",
+        "import dask, distributed, zarr; "
+        "print('dask', dask.__version__, 'distributed', distributed.__version__, "
+        "'zarr', zarr.__version__)",
+    )
+    session.run(
+        "pytest",
+        "-p",
+        "no:cacheprovider",
+        "packages/buffer-cpu/tests/dask",
+        "packages/buffer-cpu/tests/test_dask_extra.py",
+        *session.posargs,
+    )
+
+
 # --- benchmarks: history in bench-results/, dashboard, comparisons (tools/benchkit) ------------
 
 BENCHKIT = ROOT / "tools" / "benchkit"
@@ -225,8 +254,9 @@ def bench(session: nox.Session) -> None:
     if not suite_args:
         session.error("no package has a benchmarks/ folder with test_*.py files")
     install_packages(session, *specs)
-    # zarr's own buffers are the baseline the suites measure beside ours.
-    session.install(str(BENCHKIT), "pytest-benchmark", "zarr")
+    # zarr's own buffers are the baseline the suites measure beside ours; dask
+    # and distributed run buffer-cpu's write through a two-process cluster.
+    session.install(str(BENCHKIT), "pytest-benchmark", "zarr", "dask[array]", "distributed")
     session.run("python", "-m", "benchkit", "machine")
     # Pytest options after `--` reach every suite, e.g. -- -k all_equal.
     status = session.run(
