@@ -67,7 +67,8 @@ def test_run_records_one_file_per_package_with_machine_and_commit(
     assert main(args) == 0
     assert main(args) == 0
     out = capsys.readouterr().out
-    assert "[1/1] demo on cpu" in out
+    assert "suite 1/1 demo on cpu" in out
+    assert "against the previous run here" in out
     key = machine_key(collect_machine_facts())
     files = sorted((project / "results").rglob("*.json"))
     assert len(files) == 2

@@ -1,0 +1,94 @@
+"""The short account ``benchkit run`` ends with: this run against the previous one here."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from benchkit.compare import compare_runs, format_seconds, pool_runs
+from benchkit.config import Thresholds
+from benchkit.history import History, Run
+from benchkit.judge import flag_history
+
+__all__ = ["run_summary"]
+
+_WORDS = {"regression": "slower", "improvement": "faster", "drift": "drift", "same": "same"}
+_ORDER = {"slower": 0, "faster": 1, "drift": 2, "same": 3, "new": 4, "gone": 5}
+
+
+def run_summary(
+    history: History,
+    run: Run,
+    thresholds: Thresholds,
+    *,
+    files: Sequence[Path] = (),
+    site: Path | None = None,
+    log: Path | None = None,
+) -> str:
+    """Confirmed regressions first, then each benchmark of ours, then where things are."""
+    machine_runs = [r for r in history.runs if r.machine_key == run.machine_key]
+    position = next(i for i, r in enumerate(machine_runs) if r.run_id == run.run_id)
+    previous: Run | None = None
+    if position:
+        # The previous commit's runs pooled, so one busy run there decides nothing.
+        last = machine_runs[position - 1]
+        previous = pool_runs(
+            [r for r in machine_runs[:position] if r.commit == last.commit and r.dirty == last.dirty]
+        )
+    config = thresholds.default
+    lines: list[str] = []
+    recent = [
+        flag
+        for flag in flag_history(machine_runs[: position + 1], thresholds)
+        if machine_runs.index(flag.run) > position - config.confirm
+    ]
+    confirmed = [f for f in recent if f.status == "confirmed"]
+    candidates = [f for f in recent if f.status == "candidate"]
+    lines.append("summary:")
+    if confirmed:
+        lines.append(f"  confirmed by this run: {len(confirmed)} step(s) of ours")
+        for flag in sorted(confirmed, key=lambda f: f.kind != "regression"):
+            lines.append(
+                f"    {flag.kind:<11} {_short(flag.fullname)}  {flag.change:+.0%}"
+                f" (judged on {flag.judged_on}), since commit {flag.run.short_commit}"
+            )
+    else:
+        lines.append("  confirmed regressions: none")
+    if candidates:
+        names = ", ".join(f"{_short(f.fullname)} {f.change:+.0%}" for f in candidates)
+        lines.append(
+            f"  candidates (not counted until {config.confirm} runs in a row agree): {names}"
+        )
+    if previous is None:
+        lines.append(f"  first run of machine {run.machine_key}: nothing to compare with")
+    else:
+        comparisons = [c for c in compare_runs(history, previous, run, thresholds) if c.is_ours]
+        words = {c.fullname: _WORDS.get(c.verdict, c.verdict) for c in comparisons}
+        counts = {w: sum(1 for v in words.values() if v == w) for w in _ORDER}
+        shown = ", ".join(f"{n} {w}" for w, n in counts.items() if n)
+        lines.append(
+            f"  against the previous run here ({previous.run_id}, commit {previous.short_commit}):"
+            f" {len(comparisons)} benchmarks of ours: {shown}"
+        )
+        rows = sorted(comparisons, key=lambda c: (_ORDER[words[c.fullname]], c.fullname))
+        width = max(len(_short(c.fullname)) for c in rows) if rows else 0
+        for item in rows:
+            before = format_seconds(item.base.stats.median) if item.base else "-"
+            after = format_seconds(item.head.stats.median) if item.head else "-"
+            change = f"{item.ratio - 1:+.0%}" if item.ratio is not None else ""
+            why = item.judgement.reason if item.judgement and words[item.fullname] != "same" else ""
+            lines.append(
+                f"    {words[item.fullname]:<6} {_short(item.fullname):<{width}}  "
+                f"{before:>9} -> {after:<9} {change:>5}  {why}".rstrip()
+            )
+    for path in files:
+        lines.append(f"  results: {path}")
+    if site is not None:
+        lines.append(f"  dashboard: {site.resolve().as_uri()}")
+    if log is not None:
+        lines.append(f"  full pytest-benchmark tables: {log}")
+    return "\n".join(lines)
+
+
+def _short(fullname: str) -> str:
+    return fullname.rsplit("::", 1)[-1]
