@@ -265,7 +265,9 @@ def write_paired_history(
         after = number >= PAIRED_STEP
         machine_factor = (drift if after else 1.0) * (2.0 if number in busy else 1.0)
 
-        def level(base: float, own: float, after: bool = after, factor: float = machine_factor) -> float:
+        def level(
+            base: float, own: float, after: bool = after, factor: float = machine_factor
+        ) -> float:
             return base * factor * (own if after else 1.0) * (1 + rng.gauss(0, noise))
 
         group = "op, 1 MiB"

@@ -102,7 +102,15 @@ def test_the_table_prints_its_rule_and_judges_only_ours(
 ) -> None:
     """The rule comes first; baselines are listed apart as context; the verdict line is last."""
     ids = fixture_history.run_ids_a
-    main(["compare", ids[kit.STEP_RUN - 1], ids[kit.STEP_RUN], "--results", str(fixture_history.root)])
+    main(
+        [
+            "compare",
+            ids[kit.STEP_RUN - 1],
+            ids[kit.STEP_RUN],
+            "--results",
+            str(fixture_history.root),
+        ]
+    )
     lines = capsys.readouterr().out.splitlines()
     assert lines[2].startswith("rule: Each benchmark of ours is judged on ours/baseline per run")
     context = lines.index("baselines (context, not judged):")

@@ -7,6 +7,7 @@ read back by load_history), and the real history in bench-results/.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -44,7 +45,9 @@ def test_shared_drift_is_drift_not_a_regression(
     assert _compare_exit(root, ids, kit.PAIRED_STEP) == 0
     out = capsys.readouterr().out
     assert "test_op[ours]" in out
-    assert out.splitlines()[-1].startswith("verdict: OK, no regression of ours (0 improved, 1 drift)")
+    assert out.splitlines()[-1].startswith(
+        "verdict: OK, no regression of ours (0 improved, 1 drift)"
+    )
     summary = build_site(load_history(root), tmp_path / "site")
     assert (summary.flags, summary.candidates, summary.drift) == (0, 0, 1)
 
@@ -64,7 +67,9 @@ def test_a_step_of_ours_alone_is_a_confirmed_regression(
     assert (summary.flags, summary.drift) == (1, 0)
 
 
-def test_a_step_of_ours_hidden_by_drift_is_still_found(tmp_path: Path, kit: SimpleNamespace) -> None:
+def test_a_step_of_ours_hidden_by_drift_is_still_found(
+    tmp_path: Path, kit: SimpleNamespace
+) -> None:
     """Machine 20 % faster while ours got 30 % slower: our time moves +4 %, the ratio +30 %."""
     root = tmp_path / "r"
     ids = kit.write_paired_history(root, drift=0.8, ours_step=1.3)
@@ -83,7 +88,7 @@ def test_a_noisy_flat_series_flags_nothing(tmp_path: Path, kit: SimpleNamespace)
     ids = kit.write_paired_history(root, noise=0.05, spikes=3, seed=11)
     assert _flags(root) == []
     history = load_history(root)
-    for before, after in zip(ids, ids[1:], strict=False):
+    for before, after in itertools.pairwise(ids):
         verdicts = {
             c.verdict
             for c in compare_runs(
@@ -165,7 +170,9 @@ def test_the_real_history_flags_only_the_real_code_changes() -> None:
     assert all(flag.fullname.endswith("]") and "[zarr" not in flag.fullname for flag in flags)
 
 
-def test_the_real_history_pooled_commits_compare_cleanly(capsys: pytest.CaptureFixture[str]) -> None:
+def test_the_real_history_pooled_commits_compare_cleanly(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     """e8788073 -> d2995ef6, three runs each pooled: the two sped-up operations improve, none regress."""
     history = _real_history()
     base = pool_runs(resolve_runs(history, "e8788073"))

@@ -79,7 +79,10 @@ def test_each_chart_has_its_own_series_file(site: Path, kit: SimpleNamespace) ->
 def test_the_known_step_is_flagged_and_nothing_else(site: Path, kit: SimpleNamespace) -> None:
     """One confirmed regression (the 1.6x step), one drift, one candidate; nothing else."""
     _, index = read_data(site / "data" / "index.js")
-    flags = {(f["fullname"].rsplit("::", 1)[-1], f["run"], f["kind"], f["status"]) for f in index["flags"]}
+    flags = {
+        (f["fullname"].rsplit("::", 1)[-1], f["run"], f["kind"], f["status"])
+        for f in index["flags"]
+    }
     assert flags == {
         ("test_all_equal[ours]", kit.STEP_RUN, "regression", "confirmed"),
         ("test_from_bytes[ours]", kit.DRIFT_RUN, "regression", "drift"),
@@ -94,7 +97,12 @@ def test_the_known_step_is_flagged_and_nothing_else(site: Path, kit: SimpleNames
     # Only confirmed steps count on the chart badges.
     counts = {b["title"]: b["flags"] for b in index["benchmarks"]}
     assert counts["all_equal"] == {"regression": 1, "improvement": 0, "candidate": 0, "drift": 0}
-    assert counts["test_from_bytes"] == {"regression": 0, "improvement": 0, "candidate": 0, "drift": 1}
+    assert counts["test_from_bytes"] == {
+        "regression": 0,
+        "improvement": 0,
+        "candidate": 0,
+        "drift": 1,
+    }
     assert counts[kit.HOSTILE] == {"regression": 0, "improvement": 0, "candidate": 1, "drift": 0}
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import dataclasses
 import statistics
 import subprocess
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -110,7 +111,7 @@ def pool_runs(runs: list[Run]) -> Run:
         results[fullname] = dataclasses.replace(found[-1], stats=pooled)
     return dataclasses.replace(
         newest,
-        run_id=f"{newest.short_commit} ({len(runs)} runs: {runs[0].run_id} .. {newest.run_id})",
+        run_id=f"{newest.short_commit} ({len(runs)} runs pooled)",
         packages=sorted({p for run in runs for p in run.packages}),
         files=[f for run in runs for f in run.files],
         results=results,
@@ -311,7 +312,7 @@ def _short(fullname: str) -> str:
     return fullname.rsplit("::", 1)[-1]
 
 
-def _columns(table: list[tuple[str, ...]]) -> list[str]:
+def _columns(table: Sequence[tuple[str, ...]]) -> list[str]:
     widths = [max(len(row[col]) for row in table) for col in range(len(table[0]))]
     lines = []
     for row in table:

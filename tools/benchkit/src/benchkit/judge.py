@@ -108,12 +108,11 @@ class PairVerdict:
         """One short phrase: why this verdict."""
         if self.verdict in {"new", "gone"}:
             return f"only in {'head' if self.verdict == 'new' else 'base'}"
+        if self.judged_on == "time":
+            return f"time, threshold ±{self.time_threshold:.0%}"
         ratios = ", ".join(
             f"/{impl} {change:+.0%}" for impl, (change, _) in sorted(self.ratio_changes.items())
         )
-        if self.judged_on == "time":
-            agree = f"; ratio {ratios} agrees, too noisy to decide" if ratios else ""
-            return f"time, threshold ±{self.time_threshold:.0%}{agree}"
         if self.verdict == "drift":
             shared = ", ".join(
                 f"{impl} {change:+.0%}" for impl, change in sorted(self.baseline_changes.items())
@@ -127,7 +126,9 @@ def _shared(change: float, baseline_changes: Iterable[float]) -> bool:
     return all(other * change > 0 and abs(other) >= abs(change) / 2 for other in baseline_changes)
 
 
-def _moved(change: float, threshold: float, low: float, high: float, other: tuple[float, float]) -> int:
+def _moved(
+    change: float, threshold: float, low: float, high: float, other: tuple[float, float]
+) -> int:
     """+1 slower, -1 faster, 0 same: beyond the threshold *and* ranges apart."""
     if change > threshold and low > other[1]:
         return 1
@@ -163,8 +164,9 @@ def judge_pair(
         return PairVerdict(verdict, "time", time_change, time_threshold)
     ratio_changes: dict[str, tuple[float, float]] = {}
     baseline_changes: dict[str, float] = {}
-    decided: set[int] = set()  # beyond the threshold with the ranges apart
-    leaning: set[int] = set()  # beyond the threshold, ranges overlapping
+    # Each ratio: beyond its threshold with the ranges apart (+1/-1), else 0. A
+    # ratio that cannot decide never falls back to the time: that is what drifts.
+    decided: set[int] = set()
     for impl in common:
         bb, ab = before_baselines[impl].stats, after_baselines[impl].stats
         threshold = ratio_thresholds.get(impl, time_threshold)
@@ -174,18 +176,10 @@ def judge_pair(
         decided.add(
             _moved(change, threshold, a.q1 / ab.q3, a.q3 / ab.q1, (b.q1 / bb.q3, b.q3 / bb.q1))
         )
-        leaning.add(1 if change > threshold else -1 if change < -threshold else 0)
         ratio_changes[impl] = (change, threshold)
         baseline_changes[impl] = ab.median / bb.median - 1.0
     if len(decided) == 1 and (side := next(iter(decided))) != 0:
         verdict = "regression" if side > 0 else "improvement"
-    elif time_side != 0 and leaning == {time_side}:
-        # Every ratio moved as far as the time did, but a noisy baseline kept it
-        # from deciding; the time, which did decide, stands.
-        verdict = "regression" if time_side > 0 else "improvement"
-        return PairVerdict(
-            verdict, "time", time_change, time_threshold, ratio_changes, baseline_changes
-        )
     elif time_side != 0 and _shared(time_change, baseline_changes.values()):
         verdict = "drift"
     else:
@@ -234,7 +228,9 @@ class _Event:
     step: Step
 
 
-def _level_change(values: Mapping[int, float], position: int, config: DetectorConfig) -> float | None:
+def _level_change(
+    values: Mapping[int, float], position: int, config: DetectorConfig
+) -> float | None:
     """Median of the ``confirm`` values from ``position`` over the median of the window before."""
     before = [v for p, v in values.items() if position - config.window <= p < position]
     after = [v for p, v in values.items() if position <= p < position + config.confirm]

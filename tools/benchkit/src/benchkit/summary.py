@@ -8,7 +8,7 @@ from pathlib import Path
 from benchkit.compare import compare_runs, format_seconds, pool_runs
 from benchkit.config import Thresholds
 from benchkit.history import History, Run
-from benchkit.judge import flag_history
+from benchkit.judge import Flag, flag_history
 
 __all__ = ["run_summary"]
 
@@ -29,12 +29,14 @@ def run_summary(
     machine_runs = [r for r in history.runs if r.machine_key == run.machine_key]
     position = next(i for i, r in enumerate(machine_runs) if r.run_id == run.run_id)
     previous: Run | None = None
+    pooled = 0
     if position:
         # The previous commit's runs pooled, so one busy run there decides nothing.
         last = machine_runs[position - 1]
-        previous = pool_runs(
-            [r for r in machine_runs[:position] if r.commit == last.commit and r.dirty == last.dirty]
-        )
+        same = [
+            r for r in machine_runs[:position] if r.commit == last.commit and r.dirty == last.dirty
+        ]
+        previous, pooled = pool_runs(same), len(same)
     config = thresholds.default
     lines: list[str] = []
     recent = [
@@ -44,20 +46,17 @@ def run_summary(
     ]
     confirmed = [f for f in recent if f.status == "confirmed"]
     candidates = [f for f in recent if f.status == "candidate"]
-    lines.append("summary:")
-    if confirmed:
-        lines.append(f"  confirmed by this run: {len(confirmed)} step(s) of ours")
-        for flag in sorted(confirmed, key=lambda f: f.kind != "regression"):
-            lines.append(
-                f"    {flag.kind:<11} {_short(flag.fullname)}  {flag.change:+.0%}"
-                f" (judged on {flag.judged_on}), since commit {flag.run.short_commit}"
-            )
-    else:
-        lines.append("  confirmed regressions: none")
+    lines.append(f"summary of run {run.run_id} on {run.machine_key}:")
+    regressions = [f for f in confirmed if f.kind == "regression"]
+    improvements = [f for f in confirmed if f.kind == "improvement"]
+    lines.append(
+        f"  confirmed by this run: {_names(regressions) or 'no regression'};"
+        f" {_names(improvements) or 'no improvement'}"
+    )
     if candidates:
-        names = ", ".join(f"{_short(f.fullname)} {f.change:+.0%}" for f in candidates)
         lines.append(
-            f"  candidates (not counted until {config.confirm} runs in a row agree): {names}"
+            f"  candidates (not counted until {config.confirm} runs in a row agree):"
+            f" {_names(candidates)}"
         )
     if previous is None:
         lines.append(f"  first run of machine {run.machine_key}: nothing to compare with")
@@ -67,11 +66,17 @@ def run_summary(
         counts = {w: sum(1 for v in words.values() if v == w) for w in _ORDER}
         shown = ", ".join(f"{n} {w}" for w, n in counts.items() if n)
         lines.append(
-            f"  against the previous run here ({previous.run_id}, commit {previous.short_commit}):"
-            f" {len(comparisons)} benchmarks of ours: {shown}"
+            f"  against the previous run here (commit {previous.short_commit},"
+            f" {pooled} run{'s' if pooled > 1 else ''} pooled): {len(comparisons)}"
+            f" benchmarks of ours: {shown}"
         )
         rows = sorted(comparisons, key=lambda c: (_ORDER[words[c.fullname]], c.fullname))
         width = max(len(_short(c.fullname)) for c in rows) if rows else 0
+        if counts["slower"] or counts["faster"]:
+            lines.append(
+                "    (one run decides nothing: 'slower' and 'faster' below are candidates"
+                f" until {config.confirm} runs in a row agree)"
+            )
         for item in rows:
             before = format_seconds(item.base.stats.median) if item.base else "-"
             after = format_seconds(item.head.stats.median) if item.head else "-"
@@ -81,13 +86,19 @@ def run_summary(
                 f"    {words[item.fullname]:<6} {_short(item.fullname):<{width}}  "
                 f"{before:>9} -> {after:<9} {change:>5}  {why}".rstrip()
             )
-    for path in files:
-        lines.append(f"  results: {path}")
+    lines.extend(f"  results: {path}" for path in files)
     if site is not None:
         lines.append(f"  dashboard: {site.resolve().as_uri()}")
     if log is not None:
         lines.append(f"  full pytest-benchmark tables: {log}")
     return "\n".join(lines)
+
+
+def _names(flags: Sequence[Flag]) -> str:
+    return ", ".join(
+        f"{flag.kind} of {_short(flag.fullname)} {flag.change:+.0%} since {flag.run.short_commit}"
+        for flag in flags
+    )
 
 
 def _short(fullname: str) -> str:

@@ -572,7 +572,6 @@
         why: `time, threshold ±${(threshold * 100).toFixed(0)}%` };
     }
     const decided = new Set();
-    const leaning = new Set();
     const ratios = [];
     const shared = [];
     const moves = [];
@@ -582,7 +581,6 @@
       const rt = b.baselines[impl].threshold;
       const rc = (h.median / hb.median) / (b.median / bb.median) - 1;
       decided.add(moved(rc, rt, h.q1 / hb.q3, h.q3 / hb.q1, [b.q1 / bb.q3, b.q3 / bb.q1]));
-      leaning.add(rc > rt ? 1 : rc < -rt ? -1 : 0);
       ratios.push(`/${impl} ${fmtPct(rc)}`);
       shared.push(`${impl} ${fmtPct(hb.median / bb.median - 1)}`);
       moves.push(hb.median / bb.median - 1);
@@ -597,9 +595,6 @@
     else if (timeSide !== 0 && sharedMove) {
       verdict = "drift";
       why = `baselines moved too (${shared.join(", ")}); ratio ${ratios.join(", ")}`;
-    } else if (timeSide !== 0 && !leaning.has(-timeSide)) {
-      verdict = direction(timeSide);
-      why = `time, threshold ±${(threshold * 100).toFixed(0)}%; ratio ${ratios.join(", ")} agrees, too noisy to decide`;
     }
     return { verdict, why };
   }
