@@ -66,7 +66,7 @@ def test_runs_with_different_benchmarks_list_new_and_gone(
     table = format_table(base, head, comparisons)
     assert "different machines" in table
     assert table.splitlines()[-1] == (
-        "0 regressed, 0 improved, 0 drift, 0 unchanged, 1 new, 3 gone; 4 baselines not judged"
+        "0 regressed, 0 improved, 0 drift, 0 unchanged, 1 new, 3 gone; 4 baseline(s) not judged"
     )
 
 

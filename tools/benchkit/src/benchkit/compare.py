@@ -249,6 +249,8 @@ def format_table(
         lines.append("warning: the runs are from different machines; ratios mix hardware")
     if base.run_id == head.run_id and base.machine_key == head.machine_key:
         lines.append("warning: BASE and HEAD are the same run; nothing can have changed")
+    elif set(base.files) & set(head.files):
+        lines.append("warning: BASE and HEAD share recorded runs (a commit's runs are pooled)")
     lines.append(f"rule: {describe_rule(config)}")
     files = sorted({c.fullname.rsplit("::", 1)[0] for c in comparisons if "::" in c.fullname})
     if files:
@@ -290,7 +292,7 @@ def format_table(
     lines.append(
         f"{counts['regression']} regressed, {counts['improvement']} improved, "
         f"{counts['drift']} drift, {counts['same']} unchanged, {counts['new']} new, "
-        f"{counts['gone']} gone; {len(context)} baselines not judged"
+        f"{counts['gone']} gone; {len(context)} baseline(s) not judged"
     )
     return "\n".join(lines)
 

@@ -165,7 +165,7 @@
 
   // ---- state in the URL ---------------------------------------------------------------------
 
-  const DEFAULTS = { view: "trends", machine: "", device: "", q: "", scale: "log", x: "commit",
+  const DEFAULTS = { view: "trends", machine: "", device: "", q: "", scale: "log", x: "order",
     bench: "", base: "", head: "", kind: "all", status: "all", unit: "time" };
   let state = { ...DEFAULTS };
 
@@ -236,7 +236,7 @@
     const search = document.getElementById("search");
     if (document.activeElement !== search) search.value = state.q;
     document.getElementById("scale").value = state.scale === "linear" ? "linear" : "log";
-    document.getElementById("xaxis").value = state.x === "run" ? "run" : "commit";
+    document.getElementById("xaxis").value = ["run", "commit"].includes(state.x) ? state.x : "order";
     document.getElementById("unit").value = state.unit === "gbps" ? "gbps" : "time";
     for (const button of document.querySelectorAll("#tabs button")) {
       if (button.dataset.view === state.view) button.setAttribute("aria-current", "page");
@@ -278,7 +278,8 @@
     const matches = INDEX.benchmarks.filter(benchMatches);
     view.append(el("p", { class: "summary", id: "count" },
       `${matches.length} of ${INDEX.benchmarks.length} charts · ${INDEX.runs.length} runs · `,
-      "median per run (several runs of one commit: their median, with whiskers from the fastest to the slowest) ",
+      byCommit() ? "one point per commit: the median of its runs' medians, with whiskers from the fastest run to the slowest, "
+        : "one point per run: its median, ",
       "and the interquartile range as a band; drag to zoom, double-click to reset; click a point to open its commit."),
     markerKey());
     const grid = el("div", { class: "grid", id: "charts" });
@@ -321,8 +322,32 @@
     return card;
   }
 
+  // By commit (order or date), the runs of one commit are one point; by run date each run is.
+  const byCommit = () => state.x !== "run";
+
+  function commitKey(run) {
+    return (run.commit || run.id) + (run.dirty ? "+" : "") + "|" + run.machine;
+  }
+
   function xValue(run) {
-    return state.x === "commit" && run.commit_time ? run.commit_time : run.time;
+    return byCommit() && run.commit_time ? run.commit_time : run.time;
+  }
+
+  // In commit order the axis is categorical: one even slot per commit (its
+  // short hash, "+" when dirty), oldest commit first. Dates squeeze a history
+  // recorded in one afternoon into a vertical line.
+  function xLabel(run) {
+    if (state.x !== "order") return xValue(run);
+    return run.commit ? run.commit.slice(0, 8) + (run.dirty ? "+" : "") : run.id;
+  }
+
+  function xAxis(points) {
+    if (state.x !== "order") return { type: "date" };
+    const seen = new Map();
+    for (const p of points) if (!seen.has(p.x)) seen.set(p.x, p.t);
+    const order = [...seen.entries()].sort((a, b) => a[1] - b[1]).map((e) => e[0]);
+    return { type: "category", categoryorder: "array", categoryarray: order, title: { text: "commit (oldest first)" },
+      tickangle: -35, automargin: true };
   }
 
   // Points come in run order; by commit date an older commit may be measured
@@ -344,17 +369,18 @@
     const groups = new Map();
     for (const p of inXOrder(points)) {
       const run = INDEX.runs[p[0]];
-      const key = state.x === "commit" ? (run.commit || run.id) + "|" + run.machine : run.id;
+      const key = byCommit() ? commitKey(run) : run.id;
       if (!groups.has(key)) groups.set(key, []);
       groups.get(key).push(p);
     }
     const out = [...groups.values()].map((ps) => {
       const medians = ps.map((p) => p[1]);
-      return { x: xValue(INDEX.runs[ps[0][0]]), runs: ps.map((p) => p[0]), median: median(medians),
+      const first = INDEX.runs[ps[0][0]];
+      return { x: xLabel(first), t: Date.parse(xValue(first)), runs: ps.map((p) => p[0]), median: median(medians),
         q1: median(ps.map((p) => p[2])), q3: median(ps.map((p) => p[3])),
         lo: Math.min(...medians), hi: Math.max(...medians) };
     });
-    out.sort((a, b) => Date.parse(a.x) - Date.parse(b.x));
+    out.sort((a, b) => a.t - b.t);
     return out;
   }
 
@@ -400,6 +426,7 @@
     let lo = Infinity;
     let hi = 0;
     const units = new Set();
+    const allPoints = [];
     series.forEach((s, i) => {
       const { color, symbol, dash } = styles[i];
       const { f, swap, unit } = transform(s);
@@ -410,7 +437,7 @@
         const [l, h] = swap ? [f(p.hi), f(p.lo)] : [f(p.lo), f(p.hi)];
         return { ...p, y: f(p.median), q1, q3, l, h };
       });
-      for (const p of pts) { lo = Math.min(lo, p.q1, p.l); hi = Math.max(hi, p.q3, p.h); }
+      for (const p of pts) { lo = Math.min(lo, p.q1, p.l); hi = Math.max(hi, p.q3, p.h); allPoints.push(p); }
       const x = pts.map((p) => p.x);
       const group = "g" + i;
       // The band as one closed shape: no fill between unrelated traces.
@@ -467,7 +494,7 @@
     if (state.scale === "linear" && unit !== "gbps") yaxis.ticksuffix = "s";
     const layout = {
       margin: { l: 72, r: 10, t: 10, b: 40 }, hovermode: "closest", showlegend: true,
-      legend: { orientation: "h", y: -0.16 }, xaxis: { type: "date" }, yaxis,
+      legend: { orientation: "h", y: state.x === "order" ? -0.3 : -0.16 }, xaxis: xAxis(allPoints), yaxis,
     };
     await Plotly.newPlot(plot, traces, layout, { responsive: true, displaylogo: false });
     plot.on("plotly_click", (event) => {
@@ -659,7 +686,7 @@
       : base[0].id === head[0].id ? el("p", { class: "warning" }, "Base and head are the same run: nothing can have changed.") : null;
     holder.replaceChildren(...[el("p", { class: "summary", id: "count" },
       `base ${shortCommit(base[0])} → head ${shortCommit(head[0])}: ${counts.regression} regressed, ${counts.improvement} improved, `,
-      `${counts.drift} drift, ${counts.same} unchanged, ${counts.new} new, ${counts.gone} gone; ${baselines} baselines not judged. `,
+      `${counts.drift} drift, ${counts.same} unchanged, ${counts.new} new, ${counts.gone} gone; ${baselines} baseline(s) not judged. `,
       INDEX.rule + " (Same rule as nox -s bench-compare.)"), warn, table]
       .filter(Boolean));
   }
@@ -694,9 +721,10 @@
         const styles = seriesStyles(series.map(() => ({})));
         let lo = Infinity;
         let hi = 0;
+        const allPoints = [];
         const traces = series.map((s, i) => {
           const pts = chartPoints(s.points);
-          for (const p of pts) { lo = Math.min(lo, p.lo); hi = Math.max(hi, p.hi); }
+          for (const p of pts) { lo = Math.min(lo, p.lo); hi = Math.max(hi, p.hi); allPoints.push(p); }
           return {
             x: pts.map((p) => p.x), y: pts.map((p) => p.median), type: "scatter",
             mode: pts.length > 300 ? "lines" : "lines+markers", name: esc(s.pair),
@@ -716,8 +744,8 @@
         hi = Math.max(hi, 1);
         const ytitle = "ours / " + (BASELINE_NAMES[baseline] || baseline) + " (below 1: ours faster)";
         await Plotly.newPlot(card.querySelector(".plot"), traces, {
-          margin: { l: 72, r: 10, t: 10, b: 40 }, hovermode: "closest", legend: { orientation: "h", y: -0.15 },
-          xaxis: { type: "date" },
+          margin: { l: 72, r: 10, t: 10, b: 40 }, hovermode: "closest",
+          legend: { orientation: "h", y: state.x === "order" ? -0.25 : -0.15 }, xaxis: xAxis(allPoints),
           yaxis: state.scale === "linear" ? linearAxis(".2~f", ytitle) : logAxis(lo, hi, (v) => trim(v) + "×", ytitle),
           shapes: [{ type: "line", xref: "paper", x0: 0, x1: 1, y0: 1, y1: 1, line: { dash: "dot", color: "#667085" } }],
         }, { responsive: true, displaylogo: false });
