@@ -326,3 +326,39 @@ def test_every_view_renders_without_placeholders(page_on: Any, view: str) -> Non
     assert "null" not in shown
     assert "undefined" not in shown
     assert page.locator("#tabs button[aria-current='page']").inner_text().strip()
+
+
+@pytest.mark.parametrize(
+    ("scenario", "legend", "badge"),
+    [
+        ({"drift": 1.2}, "drift", ".badge.drift"),
+        ({"ours_step": 1.3}, "confirmed regression", ".badge.regression"),
+    ],
+    ids=["all-move-20pct", "ours-alone-30pct"],
+)
+def test_drift_and_a_step_of_ours_on_the_page(
+    browser: Any,
+    tmp_path: Path,
+    kit: SimpleNamespace,
+    scenario: dict[str, float],
+    legend: str,
+    badge: str,
+) -> None:
+    """All three 20 % slower: a drift marker, no regression; ours alone 30 %: a confirmed one."""
+    root = tmp_path / "r"
+    kit.write_paired_history(root, **scenario)
+    build_site(load_history(root), tmp_path / "site")
+    context = browser.new_context(viewport={"width": 1200, "height": 900})
+    page = context.new_page()
+    page.goto((tmp_path / "site" / "index.html").resolve().as_uri())
+    card = page.locator(".chart-card[data-rendered='1']")
+    expect(card).to_have_count(1)
+    names = card.locator(".legendtext").all_text_contents()
+    assert names == ["ours", "zarr", "numpy-limit", legend]
+    assert card.locator(badge).count() == 1
+    if legend == "drift":
+        assert card.locator(".badge.regression").count() == 0
+        assert _fills(card, BAD) == 0
+    else:
+        assert _fills(card, BAD) == 1
+    context.close()
