@@ -111,13 +111,17 @@ class PairVerdict:
         if self.judged_on == "time":
             return f"time, threshold ±{self.time_threshold:.0%}"
         ratios = ", ".join(
-            f"/{impl} {change:+.0%}" for impl, (change, _) in sorted(self.ratio_changes.items())
+            f"/{impl} {change:+.0%} (±{threshold:.0%})"
+            for impl, (change, threshold) in sorted(self.ratio_changes.items())
         )
         if self.verdict == "drift":
             shared = ", ".join(
                 f"{impl} {change:+.0%}" for impl, change in sorted(self.baseline_changes.items())
             )
             return f"baselines moved too ({shared}); ratio {ratios}"
+        beyond = any(abs(c) > t for c, t in self.ratio_changes.values())
+        if self.verdict == "same" and beyond:
+            return f"ratio {ratios}; interquartile ranges overlap"
         return f"ratio {ratios}"
 
 

@@ -602,13 +602,15 @@
     const ratios = [];
     const shared = [];
     const moves = [];
+    let beyond = false;
     for (const impl of common) {
       const bb = baseRun.results[b.baselines[impl].fullname];
       const hb = headRun.results[h.baselines[impl].fullname];
       const rt = b.baselines[impl].threshold;
       const rc = (h.median / hb.median) / (b.median / bb.median) - 1;
       decided.add(moved(rc, rt, h.q1 / hb.q3, h.q3 / hb.q1, [b.q1 / bb.q3, b.q3 / bb.q1]));
-      ratios.push(`/${impl} ${fmtPct(rc)}`);
+      ratios.push(`/${impl} ${fmtPct(rc)} (±${(rt * 100).toFixed(0)}%)`);
+      beyond = beyond || Math.abs(rc) > rt;
       shared.push(`${impl} ${fmtPct(hb.median / bb.median - 1)}`);
       moves.push(hb.median / bb.median - 1);
     }
@@ -619,6 +621,7 @@
     // Drift: every baseline moved the same way as ours, at least half as far.
     const sharedMove = moves.every((m) => m * change > 0 && Math.abs(m) >= Math.abs(change) / 2);
     if (decided.size === 1 && side !== 0) verdict = direction(side);
+    else if (beyond && !(timeSide !== 0 && sharedMove)) why += "; interquartile ranges overlap";
     else if (timeSide !== 0 && sharedMove) {
       verdict = "drift";
       why = `baselines moved too (${shared.join(", ")}); ratio ${ratios.join(", ")}`;
