@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
 
 from benchkit.cli import main
-from benchkit.compare import compare_runs, format_seconds, format_table, resolve_run
+from benchkit.compare import (
+    compare_runs,
+    format_result,
+    format_seconds,
+    format_table,
+    resolve_run,
+)
 from benchkit.config import Thresholds
 from benchkit.history import load_history
+from benchkit.record import store_run_file
 
 
 def test_references_resolve_by_id_prefix_commit_and_latest(
@@ -124,3 +133,20 @@ def test_the_table_prints_its_rule_and_judges_only_ours(
 def test_format_seconds_picks_a_readable_unit(seconds: float, text: str) -> None:
     """Times print with a unit that keeps a few significant digits."""
     assert format_seconds(seconds) == text
+
+
+def test_declared_bytes_add_throughput(kit: SimpleNamespace, tmp_path: Path) -> None:
+    """extra_info['bytes'] adds GB/s (decimal) beside the time; without it, time alone."""
+    entry = kit.bench_entry("x.py::test_copy[ours]", 2e-3, impl="ours")
+    entry["extra_info"]["bytes"] = 16 * 10**6
+    raw = kit.raw_run(
+        [entry, kit.bench_entry("x.py::test_other[ours]", 2e-3, impl="ours")],
+        machine_key=kit.MACHINE_A,
+        commit="ab" * 20,
+        when=dt.datetime(2025, 1, 1, tzinfo=dt.UTC),
+    )
+    store_run_file(tmp_path, raw, run_id="r1", package="p", device="cpu")
+    (run,) = load_history(tmp_path).runs
+    assert format_result(run.results["x.py::test_copy[ours]"]) == "2 ms (8 GB/s)"
+    assert format_result(run.results["x.py::test_other[ours]"]) == "2 ms"
+    assert format_result(None) == "-"

@@ -25,6 +25,7 @@ from benchkit.judge import pair_thresholds as _pair_thresholds
 __all__ = [
     "Comparison",
     "compare_runs",
+    "format_result",
     "format_seconds",
     "format_table",
     "pool_runs",
@@ -225,6 +226,19 @@ def compare_runs(
     return comparisons
 
 
+def format_result(result: BenchResult | None) -> str:
+    """The median time, with GB/s when the benchmark declares ``extra_info["bytes"]``."""
+    if result is None:
+        return "-"
+    text = format_seconds(result.stats.median)
+    nbytes = result.extra_info.get("bytes")
+    if isinstance(nbytes, bool) or not isinstance(nbytes, int) or nbytes <= 0:
+        return text
+    if result.stats.median > 0:
+        text += f" ({nbytes / result.stats.median / 1e9:.3g} GB/s)"
+    return text
+
+
 def format_seconds(seconds: float) -> str:
     """A time with a unit that keeps 3-4 significant digits readable."""
     for unit, scale in (("s", 1.0), ("ms", 1e-3), ("us", 1e-6)):
@@ -267,8 +281,8 @@ def format_table(
         table.append(
             (
                 _short(item.fullname),
-                format_seconds(item.base.stats.median) if item.base else "-",
-                format_seconds(item.head.stats.median) if item.head else "-",
+                format_result(item.base),
+                format_result(item.head),
                 f"{item.ratio:.3f}" if item.ratio is not None else "-",
                 item.verdict,
                 judgement.reason if judgement else "",
@@ -281,8 +295,8 @@ def format_table(
         rows += [
             (
                 _short(item.fullname),
-                format_seconds(item.base.stats.median) if item.base else "-",
-                format_seconds(item.head.stats.median) if item.head else "-",
+                format_result(item.base),
+                format_result(item.head),
                 f"{item.ratio:.3f}" if item.ratio is not None else "-",
             )
             for item in context

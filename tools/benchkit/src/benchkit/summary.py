@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from benchkit.compare import compare_runs, format_seconds, pool_runs
+from benchkit.compare import compare_runs, format_result, pool_runs
 from benchkit.config import Thresholds
 from benchkit.history import History, Run
 from benchkit.judge import Flag, flag_history
@@ -78,8 +78,7 @@ def run_summary(
                 f" until {config.confirm} runs in a row agree)"
             )
         for item in rows:
-            before = format_seconds(item.base.stats.median) if item.base else "-"
-            after = format_seconds(item.head.stats.median) if item.head else "-"
+            before, after = format_result(item.base), format_result(item.head)
             change = f"{item.ratio - 1:+.0%}" if item.ratio is not None else ""
             why = item.judgement.reason if item.judgement and words[item.fullname] != "same" else ""
             lines.append(
