@@ -117,6 +117,21 @@ def test_failing_suite_exits_one_and_keeps_passing_results(
     assert len(json.loads(stored.read_text())["benchmarks"]) >= 2
 
 
+def test_a_failing_logged_suite_shows_its_failure(
+    project: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """With --log-dir the failure's last lines still reach the console, with the log's path."""
+    (project / "benchmarks" / "test_bad.py").write_text(
+        "def test_bad(benchmark):\n    benchmark(int, '1')\n    raise RuntimeError('broken')\n"
+    )
+    monkeypatch.chdir(project)
+    args = ["run", "--results", "r", "--log-dir", "logs", "--suite", "demo", "benchmarks", "cpu"]
+    assert main([*args, "--benchmark-max-time=0.01"]) == 1
+    out = capsys.readouterr().out
+    assert "FAILED benchmarks/test_bad.py::test_bad - RuntimeError: broken" in out
+    assert "demo: pytest exited 1; the whole output is in logs/" in out
+
+
 def test_dashboard_command_builds_and_warns(
     fixture_history: SimpleNamespace, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -17,6 +17,8 @@ __all__ = ["PROGRESS_FD_ENV", "Suite", "SuiteOutcome", "current_commit", "run_su
 
 # pytest's exit status when it collected no test at all.
 _NO_TESTS = 5
+# Lines of pytest's output shown on the console when a logged suite fails.
+_FAILURE_LINES = 15
 # The pipe on which benchkit.pytest_plugin reports collected and finished tests.
 PROGRESS_FD_ENV = "BENCHKIT_PROGRESS_FD"
 
@@ -140,7 +142,10 @@ def run_suites(
         else:
             _say(f"record: {suite.package}: nothing recorded (pytest exit {returncode})")
         if returncode not in {0, _NO_TESTS} and log is not None:
-            _say(f"{suite.package}: pytest exited {returncode}; see {log}")
+            # The failure itself, so nobody has to open the log to see what broke.
+            tail = log.read_text(encoding="utf-8", errors="replace").splitlines()[-_FAILURE_LINES:]
+            print("\n".join(f"    {line}" for line in tail), flush=True)
+            _say(f"{suite.package}: pytest exited {returncode}; the whole output is in {log}")
         outcomes.append(SuiteOutcome(suite, returncode, stored, count))
     return outcomes
 
