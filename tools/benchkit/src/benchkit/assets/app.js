@@ -159,6 +159,8 @@
       minor: { tickmode: "array", tickvals: minor, ticks: "", showgrid: true, gridcolor: "#f1f3f6" } };
   }
 
+  const LEGEND = { orientation: "h", x: 0, xanchor: "left", y: 1.02, yanchor: "bottom" };
+
   function linearAxis(fmt, title) {
     return { type: "linear", rangemode: "tozero", title: { text: title }, tickformat: fmt };
   }
@@ -493,8 +495,9 @@
       : logAxis(lo, hi, unit === "gbps" ? (v) => trim(v) + " GB/s" : tickSeconds, title);
     if (state.scale === "linear" && unit !== "gbps") yaxis.ticksuffix = "s";
     const layout = {
-      margin: { l: 72, r: 10, t: 10, b: 40 }, hovermode: "closest", showlegend: true,
-      legend: { orientation: "h", y: state.x === "order" ? -0.3 : -0.16 }, xaxis: xAxis(allPoints), yaxis,
+      // The legend above the plot: below it, it collides with slanted commit labels.
+      margin: { l: 72, r: 10, t: 36, b: 40 }, hovermode: "closest", showlegend: true,
+      legend: LEGEND, xaxis: xAxis(allPoints), yaxis,
     };
     await Plotly.newPlot(plot, traces, layout, { responsive: true, displaylogo: false });
     plot.on("plotly_click", (event) => {
@@ -509,7 +512,7 @@
 
   function renderFocus(view, bench) {
     view.append(el("p", { class: "summary" },
-      el("button", { type: "button", onclick: () => writeState({ bench: "" }, true) }, "← all benchmarks")));
+      el("button", { type: "button", onclick: () => writeState({ bench: "" }, true) }, "← all charts")));
     const card = chartCard(bench, true);
     view.append(card);
     drawChart(card);
@@ -747,8 +750,8 @@
         hi = Math.max(hi, 1);
         const ytitle = "ours / " + (BASELINE_NAMES[baseline] || baseline) + " (below 1: ours faster)";
         await Plotly.newPlot(card.querySelector(".plot"), traces, {
-          margin: { l: 72, r: 10, t: 10, b: 40 }, hovermode: "closest",
-          legend: { orientation: "h", y: state.x === "order" ? -0.25 : -0.15 }, xaxis: xAxis(allPoints),
+          margin: { l: 72, r: 10, t: 36, b: 40 }, hovermode: "closest",
+          legend: LEGEND, xaxis: xAxis(allPoints),
           yaxis: state.scale === "linear" ? linearAxis(".2~f", ytitle) : logAxis(lo, hi, (v) => trim(v) + "×", ytitle),
           shapes: [{ type: "line", xref: "paper", x0: 0, x1: 1, y0: 1, y1: 1, line: { dash: "dot", color: "#667085" } }],
         }, { responsive: true, displaylogo: false });
