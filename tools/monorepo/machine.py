@@ -38,6 +38,8 @@ def docker_problem() -> str | None:
     """Why Docker cannot build or run images here, or None."""
     docker = docker_command()
     if shutil.which(docker) is None:
+        if os.sep in docker:
+            return f"Docker is not installed: DOCKER={docker!r} is not an executable file"
         return f"Docker is not installed: no {docker!r} command on PATH"
     info = _run(docker, "info", "--format", "{{json .ServerVersion}}")
     if info is None or info.returncode != 0:

@@ -139,14 +139,14 @@ def test_to_bytes_64mib(benchmark: Any, cp: Any, host_payloads: Any) -> None:
 GiB = 1 << 30
 
 
-def _producer(kind: str, cp: Any) -> Any:
-    """A 1 GiB device array from ``kind``: cupy, torch, or a DLPack-only wrapper of CuPy."""
+def _producer(kind: str, cp: Any, nbytes: int = GiB) -> Any:
+    """A device array of ``nbytes`` from ``kind``: cupy, torch, or a DLPack-only wrapper of CuPy."""
     if kind == "torch":
         torch = pytest.importorskip("torch", reason="needs PyTorch with CUDA")
         if not torch.cuda.is_available():
             pytest.skip("PyTorch is installed without CUDA support")
-        return torch.empty(GiB // 4, dtype=torch.float32, device="cuda")
-    array = cp.empty(GiB // 4, dtype=cp.float32)
+        return torch.empty(nbytes // 4, dtype=torch.float32, device="cuda")
+    array = cp.empty(nbytes // 4, dtype=cp.float32)
     if kind == "cupy":
         return array
 
@@ -166,8 +166,23 @@ def test_wrap_1gib_device_array(
     benchmark: Any, cp: Any, request: Any, impl: str, kind: str
 ) -> None:
     """NDBuffer over an existing 1 GiB device array: O(1) when nothing is copied."""
-    record(benchmark, impl, f"wrap 1 GiB {kind} array", GiB)
-    producer = _producer(kind, cp)
+    _wrap(benchmark, cp, request, impl, kind, GiB)
+
+
+@pytest.mark.parametrize("kind", ["cupy", "torch", "dlpack-only"])
+@pytest.mark.parametrize("impl", ["ours", "zarr"])
+def test_wrap_1mib_device_array(
+    benchmark: Any, cp: Any, request: Any, impl: str, kind: str
+) -> None:
+    """The same over 1 MiB: against the 1 GiB case, shows the wrap does not grow with size."""
+    _wrap(benchmark, cp, request, impl, kind, MiB)
+
+
+def _wrap(benchmark: Any, cp: Any, request: Any, impl: str, kind: str, nbytes: int) -> None:
+    size = f"{nbytes // GiB} GiB" if nbytes >= GiB else f"{nbytes // MiB} MiB"
+    # bytes: what a copy would have moved; a wrap moves none of it.
+    record(benchmark, impl, f"wrap {size} {kind} array", nbytes)
+    producer = _producer(kind, cp, nbytes)
     if impl == "ours":
         make = NDBuffer.from_ndarray_like
     else:

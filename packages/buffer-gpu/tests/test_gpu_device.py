@@ -292,3 +292,228 @@ def test_failed_setitem_leaves_the_buffer_untouched() -> None:
     with pytest.raises(ValueError, match="value"):
         buf[0:3] = b"toolong"
     assert buf.to_bytes() == b"abcdef"
+
+
+# --- defects a review against CuPy's source found (issue 12) ---------------------------------------
+
+
+def _two_devices(cp: Any) -> None:
+    if cp.cuda.runtime.getDeviceCount() < 2:
+        pytest.skip("needs two CUDA devices")
+
+
+@pytest.mark.parametrize("order", ["C", "F"])
+@pytest.mark.parametrize("dtype", ["f8", "f4", "f2", "c16", "c8"])
+def test_negative_zero_is_written_as_negative_zero(dtype: str, order: str) -> None:
+    """create, fill and scalar assignment keep -0.0's sign bit (CuPy's fill memsets zeros)."""
+    expected = np.full((3, 4), -0.0, dtype=dtype, order=order)  # type: ignore[call-overload]
+    made = NDBuffer.create(shape=(3, 4), dtype=dtype, order=order, fill_value=-0.0)  # type: ignore[arg-type]
+    assert made.as_numpy_array().tobytes() == expected.tobytes()
+    filled = NDBuffer.create(shape=(3, 4), dtype=dtype, order=order, fill_value=1.0)  # type: ignore[arg-type]
+    filled.fill(-0.0)
+    assert filled.as_numpy_array().tobytes() == expected.tobytes()
+    assigned = NDBuffer.create(shape=(3, 4), dtype=dtype, order=order, fill_value=1.0)  # type: ignore[arg-type]
+    assigned[...] = -0.0
+    assert assigned.as_numpy_array().tobytes() == expected.tobytes()
+    fancy = NDBuffer.create(shape=(3, 4), dtype=dtype, order=order, fill_value=1.0)  # type: ignore[arg-type]
+    fancy[np.array([0, 2])] = -0.0
+    host = np.ones((3, 4), dtype=dtype)
+    host[np.array([0, 2])] = -0.0
+    assert fancy.as_numpy_array().tobytes() == host.tobytes()
+
+
+def test_fill_takes_a_device_scalar(cp: Any) -> None:
+    """A 0-d device array fills like the value it holds, -0.0 included."""
+    nd = NDBuffer.create(shape=(3,), dtype="f8", fill_value=1.0)
+    nd.fill(cp.asarray(np.float64(2.5)))
+    assert nd.all_equal(2.5)
+    # Not cp.full((), -0.0): CuPy's own fill would already have made it +0.0.
+    nd.fill(cp.asarray(np.array([-0.0]))[0])
+    assert nd.as_numpy_array().tobytes() == np.full(3, -0.0).tobytes()
+
+
+def test_nan_payloads_survive_fill() -> None:
+    """A NaN's payload bits reach the device unchanged (CuPy 13 fills through .item())."""
+    bits = np.array([0x7FF8_0000_0000_1234], dtype="u8")
+    nan = bits.view("f8")[0]
+    made = NDBuffer.create(shape=(5,), dtype="f8", fill_value=nan)
+    assert (made.as_numpy_array().view("u8") == bits[0]).all()
+    made.fill(nan)
+    made[1:3] = nan
+    assert (made.as_numpy_array().view("u8") == bits[0]).all()
+
+
+def test_big_endian_device_views_are_held_as_raw_bytes(cp: Any) -> None:
+    """A ">f8" view of device bytes (what zarr's BytesCodec makes) reads as big-endian values."""
+    values = np.arange(6, dtype=">f8") + 0.5
+    raw = cp.asarray(values.view(np.uint8))
+    nd = NDBuffer.from_ndarray_like(raw.view(">f8"))
+    assert nd.dtype == np.dtype(">f8")
+    assert nd.shape == (6,)
+    np.testing.assert_array_equal(nd.as_numpy_array(), values)
+    np.testing.assert_array_equal(nd.astype("<f8").as_numpy_array(), values)
+    assert nd.all_equal(values)
+    assert nd.reshape((2, 3))[1].all_equal(values[3:])
+
+
+def test_cuda_array_interface_export_names_the_buffers_stream(cp: Any) -> None:
+    """The exported "stream" is the buffer's device's current stream, whatever is current."""
+    nd = NDBuffer.from_numpy_array(np.arange(4.0))
+    stream = cp.cuda.Stream(non_blocking=True)
+    with stream:
+        assert nd.__cuda_array_interface__.get("stream") == stream.ptr
+        assert Buffer.from_bytes(b"ab").__cuda_array_interface__.get("stream") == stream.ptr
+
+
+def test_cross_device_interface_import_and_export(cp: Any) -> None:
+    """CAI memory on another device is wrapped, not copied; its export names its own device's stream."""
+    _two_devices(cp)
+    with cp.cuda.Device(1):
+        owner = cp.arange(8, dtype=cp.float32)
+        stream_1 = cp.cuda.Stream(non_blocking=True)
+
+    class Producer:
+        __cuda_array_interface__ = owner.__cuda_array_interface__
+
+    with cp.cuda.Device(0):
+        nd = NDBuffer.from_ndarray_like(Producer())
+        assert nd.device == "cuda:1"
+        assert nd.as_ndarray_like().data.ptr == owner.data.ptr
+        with cp.cuda.Device(1), stream_1:
+            expected = stream_1.ptr
+        with cp.cuda.Device(1), stream_1, cp.cuda.Device(0):
+            assert nd.__cuda_array_interface__.get("stream") == expected
+
+
+def test_all_equal_with_an_array_on_another_device(cp: Any) -> None:
+    """other on another device is compared correctly, after that device's work on it."""
+    _two_devices(cp)
+    with cp.cuda.Device(1):
+        other = cp.full((64, 64), 3.0)
+    with cp.cuda.Device(0):
+        nd = NDBuffer.create(shape=(64, 64), dtype="f8", fill_value=3.0)
+        assert nd.all_equal(other)
+        with cp.cuda.Device(1):
+            other[0, 0] = 4.0
+        assert not nd.all_equal(other)
+
+
+def test_all_equal_scalar_in_the_buffers_dtype(cp: Any) -> None:
+    """float32 0.1 is not float64 0.1 on CuPy 13 and 14 alike; it is float32 0.1."""
+    nd = NDBuffer.from_numpy_array(np.full(1000, 0.1, dtype="f4"))
+    assert nd.all_equal(np.float64(0.1)) is False
+    assert nd.all_equal(0.1) is False
+    assert nd.all_equal(np.float32(0.1)) is True
+    assert NDBuffer.create(shape=(4,), dtype="i4", fill_value=7).all_equal(7.5) is False
+
+
+@pytest.mark.parametrize("nbytes", [8, 1 << 20, 3 * CHUNK_BYTES], ids=lambda n: f"{n}B")
+def test_overlapping_self_assignment_matches_numpy(nbytes: int) -> None:
+    """buf[1:] = buf[:-1] shifts as NumPy does (through a temporary), not as an overlapping memcpy."""
+    payload = _pattern(nbytes)
+    buf = Buffer.from_bytes(payload)
+    buf[1:nbytes] = buf[0 : nbytes - 1]
+    expected = bytearray(payload)
+    expected[1:] = payload[:-1]
+    assert buf.to_bytes() == bytes(expected)
+    backwards = Buffer.from_bytes(payload)
+    backwards[0 : nbytes - 1] = backwards[1:nbytes]
+    assert backwards.to_bytes() == payload[1:] + payload[-1:]
+    host = np.frombuffer(payload, dtype=np.uint8).astype("f8").reshape(-1, 8)
+    nd = NDBuffer.from_numpy_array(host)
+    nd[1:] = nd[:-1]
+    shifted = host.copy()
+    shifted[1:] = host[:-1]
+    np.testing.assert_array_equal(nd.as_numpy_array(), shifted)
+    square = np.arange(64.0).reshape(8, 8)
+    nd_t = NDBuffer.from_numpy_array(square)
+    nd_t[...] = nd_t.transpose(None)
+    np.testing.assert_array_equal(nd_t.as_numpy_array(), square.T)
+
+
+def test_writes_on_one_stream_are_seen_by_readers_on_another(cp: Any) -> None:
+    """A fill queued behind slow work on stream A is waited for by a read on stream B."""
+    writer = cp.cuda.Stream(non_blocking=True)
+    reader = cp.cuda.Stream(non_blocking=True)
+    nd = NDBuffer.create(shape=(1 << 22,), dtype="f4", fill_value=1.0)
+    nd.synchronize()
+    busy = cp.ones(1 << 26, dtype=cp.float32)
+    with writer:
+        for _ in range(50):  # keeps stream A busy for milliseconds
+            busy *= 1.0001
+        nd.fill(5.0)
+    with reader:
+        assert nd.all_equal(5.0)
+        np.testing.assert_array_equal(nd[:4].as_numpy_array(), np.full(4, 5.0, "f4"))
+    with writer:
+        payload = np.full(1 << 22, 9.0, dtype="f4")
+        for _ in range(50):
+            busy *= 1.0001
+        uploaded = NDBuffer.from_numpy_array(payload)
+    with reader:
+        np.testing.assert_array_equal(uploaded.as_numpy_array(), payload)
+
+
+def test_writes_through_a_view_are_seen_through_the_parent(cp: Any) -> None:
+    """A view shares its buffer's record of writes: a fill of the view on A orders reads on B."""
+    writer = cp.cuda.Stream(non_blocking=True)
+    reader = cp.cuda.Stream(non_blocking=True)
+    nd = NDBuffer.create(shape=(1 << 22,), dtype="f4", fill_value=1.0)
+    view = nd[: 1 << 21]
+    nd.synchronize()
+    busy = cp.ones(1 << 26, dtype=cp.float32)
+    with writer:
+        for _ in range(50):
+            busy *= 1.0001
+        view.fill(6.0)
+    with reader:
+        assert nd[: 1 << 21].all_equal(6.0)
+        assert nd[1 << 21 :].all_equal(1.0)
+
+
+def test_writes_in_one_thread_are_seen_in_another(cp: Any) -> None:
+    """zarr's pattern: a chunk written in one pool thread is read in another, each on its own stream."""
+    import threading
+
+    streams: list[Any] = []
+    results: list[bool] = []
+
+    def write(nd: NDBuffer) -> None:
+        stream = cp.cuda.Stream(non_blocking=True)
+        streams.append(stream)
+        with stream:
+            busy = cp.ones(1 << 26, dtype=cp.float32)
+            for _ in range(50):
+                busy *= 1.0001
+            nd.fill(3.0)
+
+    def read(nd: NDBuffer) -> None:
+        with cp.cuda.Stream(non_blocking=True):
+            results.append(nd.all_equal(3.0))
+
+    nd = NDBuffer.create(shape=(1 << 22,), dtype="f4")
+    nd.synchronize()
+    writer = threading.Thread(target=write, args=(nd,))
+    writer.start()
+    writer.join()
+    reader = threading.Thread(target=read, args=(nd,))
+    reader.start()
+    reader.join()
+    assert results == [True]
+
+
+def test_staging_memory_is_not_kept_by_cupys_pinned_pool(cp: Any) -> None:
+    """Chunks past the idle cap go back to the OS: CuPy's pinned pool gains no free blocks."""
+    import concurrent.futures
+
+    from buffer_gpu._pinned import staging_pool
+
+    pool = cp.get_default_pinned_memory_pool()
+    before = pool.n_free_blocks()
+    payload = _pattern(2 * CHUNK_BYTES)
+    with concurrent.futures.ThreadPoolExecutor(8) as executor:
+        bufs = list(executor.map(lambda _: Buffer.from_bytes(payload), range(16)))
+    for buf in bufs:
+        assert buf.to_bytes() == payload
+    assert pool.n_free_blocks() == before
+    assert len(staging_pool()._idle) <= 4

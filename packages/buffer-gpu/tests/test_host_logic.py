@@ -202,3 +202,112 @@ def test_permutation_rejects_others(axes: object) -> None:
 
     with pytest.raises(ValueError, match="axes"):
         _permutation(axes, 2)
+
+
+# --- overlap detection, scalar bit patterns, exact comparison targets ------------------------------
+
+
+def _extent(array: np.ndarray[Any, Any]) -> tuple[int, int]:
+    from buffer_gpu._device_arrays import memory_extent
+
+    return memory_extent(array.ctypes.data, array.shape, array.strides, array.itemsize)
+
+
+_BASE = np.arange(64, dtype="u2").reshape(8, 8)
+_VIEWS = {
+    "rows0-4": _BASE[0:4],
+    "rows1-5": _BASE[1:5],
+    "rows4-8": _BASE[4:8],
+    "col0": _BASE[:, 0],
+    "col7": _BASE[:, 7],
+    "reversed": _BASE[::-1, ::-1],
+    "last": _BASE[7:, 7:],
+    "first": _BASE[:1, :1],
+    "empty": _BASE[3:3],
+    "other": np.zeros(8, dtype="u2"),
+}
+
+
+@pytest.mark.parametrize("first", list(_VIEWS))
+@pytest.mark.parametrize("second", list(_VIEWS))
+def test_overlap_detection_is_conservative(first: str, second: str) -> None:
+    """Byte extents overlap whenever the arrays share memory, and never for disjoint ranges."""
+    from buffer_gpu._device_arrays import ranges_overlap
+
+    a, b = _VIEWS[first], _VIEWS[second]
+    overlap = ranges_overlap(_extent(a), _extent(b))
+    if np.shares_memory(a, b):
+        assert overlap
+    low_a, high_a = _extent(a)
+    low_b, high_b = _extent(b)
+    if high_a <= low_b or high_b <= low_a or a.size == 0 or b.size == 0:
+        assert not overlap
+
+
+def test_memory_extent_of_negative_strides() -> None:
+    """A reversed view spans the same bytes as the array it reverses."""
+    assert _extent(_BASE[::-1, ::-1]) == _extent(_BASE)
+    assert _extent(_BASE[::-1]) == _extent(_BASE)
+
+
+@pytest.mark.parametrize(
+    ("dtype", "value"),
+    [("f8", -0.0), ("f4", -0.0), ("f2", -0.0), ("c16", complex(-0.0, -0.0)), ("c8", -0.0)],
+)
+def test_scalars_keep_the_sign_of_zero(dtype: str, value: Any) -> None:
+    """The host scalar that device writes copy bit for bit has the sign bit set."""
+    from buffer_gpu._ndbuffer import _as_scalar_of
+
+    scalar = _as_scalar_of(np.dtype(dtype), value)
+    assert scalar is not None
+    assert scalar.tobytes() != bytes(scalar.itemsize)
+    assert np.signbit(scalar.real)
+
+
+def test_scalars_keep_nan_payloads() -> None:
+    """A NaN with a payload reaches the device write as the very same bits."""
+    from buffer_gpu._ndbuffer import _as_scalar_of
+
+    payload = np.array([0x7FF8_0000_0000_1234], dtype="u8").view("f8")[0]
+    scalar = _as_scalar_of(np.dtype("f8"), payload)
+    assert scalar is not None
+    assert scalar.view("u8") == 0x7FF8_0000_0000_1234
+
+
+def test_arrays_are_not_scalars() -> None:
+    """Arrays and sequences are assigned element-wise, not as one bit pattern."""
+    from buffer_gpu._ndbuffer import _as_scalar_of
+
+    assert _as_scalar_of(np.dtype("f8"), np.zeros(2)) is None
+    assert _as_scalar_of(np.dtype("f8"), [1.0]) is None
+    assert _as_scalar_of(np.dtype("f8"), np.array(2.0)) is not None
+
+
+@pytest.mark.parametrize(
+    ("dtype", "target", "exact"),
+    [
+        ("f4", np.float64(0.1), False),
+        ("f4", 0.1, False),
+        ("f4", np.float32(0.1), True),
+        ("f4", 3, True),
+        ("i4", 7.5, False),
+        ("i4", 7.0, True),
+        ("u1", -1, False),
+        ("u8", 2**64 - 1, True),
+        ("i8", 2**63, False),
+        ("f8", float("nan"), True),
+        ("f8", 1 + 2j, False),
+        ("f8", "abc", False),
+    ],
+    ids=str,
+)
+def test_scalar_targets_are_converted_exactly_or_not_at_all(
+    dtype: str, target: Any, exact: bool
+) -> None:
+    """all_equal(scalar) compares in the buffer's dtype, so CuPy 13 and 14 agree with NumPy."""
+    from buffer_gpu._all_equal import _convert_exactly
+
+    converted = _convert_exactly(np.asarray(target), np.dtype(dtype))
+    assert (converted is not None) is exact
+    if converted is not None:
+        assert converted.dtype == np.dtype(dtype)

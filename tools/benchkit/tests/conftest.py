@@ -25,6 +25,7 @@ MACHINE_B = "fixture-cpu-16c-64g-h100-bbbbbbbb"
 CPU_FILE = "packages/buffer-cpu/benchmarks/test_fixture.py"
 GPU_FILE = "packages/buffer-gpu/benchmarks/test_fixture_gpu.py"
 STEP_RUN = 10  # the run at which test_all_equal[ours] becomes 1.6x slower on machine A
+DRIFT_RUN = 12  # from here test_from_bytes[ours] and its zarr baseline are both 1.25x slower
 RUNS_A = 16
 RUNS_B = 3
 
@@ -37,6 +38,7 @@ def bench_entry(
     impl: str | None = None,
     device: str | None = None,
     spread: float = 0.04,
+    param_name: str = "impl",
 ) -> dict[str, Any]:
     """One pytest-benchmark ``benchmarks[]`` entry with consistent statistics."""
     name = fullname.rsplit("::", 1)[-1]
@@ -51,7 +53,7 @@ def bench_entry(
         "group": group,
         "name": name,
         "fullname": fullname,
-        "params": {"impl": param} if param else None,
+        "params": {param_name: param} if param else None,
         "param": param,
         "extra_info": extra,
         "options": {"disable_gc": False, "timer": "perf_counter", "min_rounds": 5},
@@ -150,6 +152,9 @@ def write_history(root: Path, *, with_broken: bool = True) -> FixtureHistory:
     for number in range(RUNS_A):
         when = start + dt.timedelta(hours=number)
         ours = 1.6e-3 if number >= STEP_RUN else 1.0e-3
+        drift = 1.25 if number >= DRIFT_RUN else 1.0
+        # The newest run only: a step with no baseline that no later run confirms yet.
+        hostile = 7.5e-5 if number == RUNS_A - 1 else 5e-5
         benchmarks = [
             bench_entry(
                 f"{CPU_FILE}::test_all_equal[ours]", noisy(ours), group="all_equal", impl="ours"
@@ -163,9 +168,14 @@ def write_history(root: Path, *, with_broken: bool = True) -> FixtureHistory:
                 group="all_equal",
                 impl="numpy-limit",
             ),
-            bench_entry(f"{CPU_FILE}::test_from_bytes[ours]", noisy(2e-6), impl="ours"),
-            bench_entry(f"{CPU_FILE}::test_from_bytes[zarr]", noisy(2.2e-6), impl="zarr"),
-            bench_entry(f"{CPU_FILE}::test_hostile[{HOSTILE}]", noisy(5e-5), group=HOSTILE),
+            bench_entry(f"{CPU_FILE}::test_from_bytes[ours]", noisy(2e-6 * drift), impl="ours"),
+            bench_entry(f"{CPU_FILE}::test_from_bytes[zarr]", noisy(2.2e-6 * drift), impl="zarr"),
+            bench_entry(
+                f"{CPU_FILE}::test_hostile[{HOSTILE}]",
+                noisy(hostile),
+                group=HOSTILE,
+                param_name="text",
+            ),
         ]
         commit = _commit(number)
         raw = raw_run(
@@ -220,6 +230,60 @@ def write_history(root: Path, *, with_broken: bool = True) -> FixtureHistory:
     return history
 
 
+PAIRED_FILE = "packages/buffer-cpu/benchmarks/test_paired.py"
+PAIRED_RUNS = 16
+PAIRED_STEP = 10
+PAIRED_OURS = f"{PAIRED_FILE}::test_op[ours]"
+PAIRED_ZARR = f"{PAIRED_FILE}::test_op[zarr]"
+PAIRED_LIMIT = f"{PAIRED_FILE}::test_op_limit"
+
+
+def write_paired_history(
+    root: Path,
+    *,
+    drift: float = 1.0,
+    ours_step: float = 1.0,
+    zarr_step: float = 1.0,
+    noise: float = 0.01,
+    spikes: int = 0,
+    seed: int = 5,
+    machine: str = MACHINE_A,
+) -> list[str]:
+    """One operation measured as ours, zarr and the limit in every run; returns the run ids.
+
+    From run PAIRED_STEP on, every implementation is ``drift`` times slower
+    (the machine changed), ours is ``ours_step`` times slower on top (our
+    code changed) and zarr ``zarr_step`` times (zarr changed). ``spikes``
+    single runs are 2x slower for all three (a busy neighbour).
+    """
+    rng = random.Random(seed)
+    start = dt.datetime(2025, 6, 1, 8, 0, tzinfo=dt.UTC)
+    busy = set(rng.sample(range(PAIRED_RUNS), spikes))
+    ids = []
+    for number in range(PAIRED_RUNS):
+        when = start + dt.timedelta(hours=number)
+        after = number >= PAIRED_STEP
+        machine_factor = (drift if after else 1.0) * (2.0 if number in busy else 1.0)
+
+        def level(
+            base: float, own: float, after: bool = after, factor: float = machine_factor
+        ) -> float:
+            return base * factor * (own if after else 1.0) * (1 + rng.gauss(0, noise))
+
+        group = "op, 1 MiB"
+        benchmarks = [
+            bench_entry(PAIRED_OURS, level(1e-4, ours_step), group=group, impl="ours"),
+            bench_entry(PAIRED_ZARR, level(3e-4, zarr_step), group=group, impl="zarr"),
+            bench_entry(PAIRED_LIMIT, level(0.8e-4, 1.0), group=group, impl="numpy-limit"),
+        ]
+        commit = _commit(500 + number)
+        raw = raw_run(benchmarks, machine_key=machine, commit=commit, when=when)
+        run_id = new_run_id(commit, now=when)
+        store_run_file(root, raw, run_id=run_id, package="buffer-cpu", device="cpu")
+        ids.append(run_id)
+    return ids
+
+
 @pytest.fixture
 def fixture_history(tmp_path: Path) -> FixtureHistory:
     """A results directory with two machines, a known step, hostile names and broken files."""
@@ -244,6 +308,13 @@ def kit() -> SimpleNamespace:
         bench_entry=bench_entry,
         raw_run=raw_run,
         write_history=write_history,
+        write_paired_history=write_paired_history,
+        PAIRED_RUNS=PAIRED_RUNS,
+        PAIRED_STEP=PAIRED_STEP,
+        PAIRED_OURS=PAIRED_OURS,
+        PAIRED_ZARR=PAIRED_ZARR,
+        PAIRED_LIMIT=PAIRED_LIMIT,
+        DRIFT_RUN=DRIFT_RUN,
         HOSTILE=HOSTILE,
         MACHINE_A=MACHINE_A,
         MACHINE_B=MACHINE_B,

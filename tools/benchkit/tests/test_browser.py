@@ -7,6 +7,7 @@ BENCHKIT_REQUIRE_BROWSER=1 (set by .ci/run), where it fails instead.
 
 from __future__ import annotations
 
+import itertools
 import os
 import re
 import shutil
@@ -106,13 +107,13 @@ def test_charts_render_and_filters_work(page_on: Any, kit: SimpleNamespace, tmp_
     assert page.locator("img").count() == 0
 
     page.fill("#search", "all_equal")
-    expect(page.locator("#count")).to_have_text(re.compile(r"^1 of 4 benchmarks"))
+    expect(page.locator("#count")).to_have_text(re.compile(r"^1 of 4 charts"))
     assert page.locator(".chart-card").count() == 1
     assert "q=all_equal" in page.url
 
     page.fill("#search", "")
     page.select_option("#machine", kit.MACHINE_B)
-    expect(page.locator("#count")).to_have_text(re.compile(r"^1 of 4 benchmarks"))
+    expect(page.locator("#count")).to_have_text(re.compile(r"^1 of 4 charts"))
     assert page.locator(".chart-card h2").inner_text() == "test_copy_to_device"
     page.select_option("#scale", "linear")
     page.wait_for_selector(".chart-card[data-rendered='1']")
@@ -123,15 +124,9 @@ def test_charts_render_and_filters_work(page_on: Any, kit: SimpleNamespace, tmp_
     assert again.locator("#scale").input_value() == "linear"
     assert _count(again).startswith("1 of 4")
 
-    shots = Path(os.environ.get("BENCHKIT_SCREENSHOT_DIR", tmp_path))
-    shots.mkdir(parents=True, exist_ok=True)
     page.select_option("#machine", "")
     page.select_option("#scale", "log")
     page.wait_for_selector(".chart-card[data-rendered='1'] .main-svg")
-    shot = shots / "benchkit-dashboard.png"
-    page.screenshot(path=str(shot))
-    assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-    assert shot.stat().st_size > 20_000
 
 
 def test_skipped_files_are_named_on_the_page(
@@ -145,15 +140,153 @@ def test_skipped_files_are_named_on_the_page(
 
 
 def test_regressions_view_shows_the_known_step(page_on: Any, kit: SimpleNamespace) -> None:
-    """#view=regressions lists the one flagged step with its commit link."""
+    """#view=regressions: the confirmed step first with its commit link, then candidate, then drift."""
     page = page_on("#view=regressions")
     rows = page.locator("#flags tbody tr")
-    assert rows.count() == 1
+    assert [rows.nth(i).get_attribute("data-status") for i in range(rows.count())] == [
+        "confirmed",
+        "candidate",
+        "drift",
+    ]
     text = rows.first.inner_text()
     assert "regression" in text
     assert "test_all_equal[ours]" in text
-    link = rows.first.locator("a[href^='https://example.org/c/']")
-    assert link.count() == 1
+    assert rows.first.locator("a[href^='https://example.org/c/']").count() == 1
+    assert "baselines moved too: zarr +" in rows.nth(2).inner_text()
+    assert _count(page).startswith("1 confirmed (counted), 1 candidate(s), 1 drift.")
+    page.select_option("#status", "confirmed")
+    expect(page.locator("#flags tbody tr")).to_have_count(1)
+
+
+def _card(page: Any, title: str) -> Any:
+    card = page.locator(".chart-card", has=page.locator("h2", has_text=title))
+    card.scroll_into_view_if_needed()
+    expect(card).to_have_attribute("data-rendered", "1")
+    return card
+
+
+def _fills(card: Any, color: str) -> int:
+    """How many drawn points (SVG paths) are filled or stroked with ``color`` (rgb(...))."""
+    styles = card.locator(".scatterlayer path.point").evaluate_all(
+        "nodes => nodes.map(n => n.getAttribute('style') || '')"
+    )
+    return sum(1 for style in styles if color in style)
+
+
+# The flag markers' colours as the browser reports them (app.js BAD, GOOD, DRIFT).
+BAD, DRIFT = "rgb(192, 54, 44)", "rgb(102, 112, 133)"
+
+
+def test_flag_markers_axis_labels_and_colours(page_on: Any, kit: SimpleNamespace) -> None:
+    """Each flag has its marker and legend entry; log ticks are unique units; series colours differ."""
+    page = page_on()
+    all_equal = _card(page, "all_equal")
+    legend = all_equal.locator(".legendtext").all_text_contents()
+    assert legend == ["ours", "zarr", "numpy-limit", "confirmed regression"]
+    assert _fills(all_equal, BAD) == 1
+    drift = _card(page, "test_from_bytes")
+    assert "drift" in drift.locator(".legendtext").all_text_contents()
+    assert _fills(drift, DRIFT) == 1
+    assert _fills(drift, BAD) == 0
+    hostile = _card(page, kit.HOSTILE)
+    assert "candidate regression" in hostile.locator(".legendtext").all_text_contents()
+    # The badge counts the confirmed step only; candidates and drift have muted badges.
+    assert all_equal.locator(".badge.regression").inner_text() == "1 regression"
+    assert drift.locator(".badge.regression").count() == 0
+    assert drift.locator(".badge.drift").inner_text() == "1 drift"
+    assert hostile.locator(".badge.pending").inner_text() == "1 candidate"
+
+    # Colours: ours, zarr and the limit in their fixed, distinct Okabe-Ito colours.
+    lines = all_equal.locator(".scatterlayer .js-line").evaluate_all(
+        "nodes => nodes.map(n => n.style.stroke)"
+    )
+    drawn = [stroke for stroke in lines if stroke and stroke != "rgba(0, 0, 0, 0)"]
+    assert {"rgb(0, 114, 178)", "rgb(230, 159, 0)", "rgb(0, 0, 0)"} <= set(drawn)
+
+    # Axis labels: a time unit each, all different, none overlapping another.
+    for card in (all_equal, drift, hostile):
+        ticks = card.locator(".yaxislayer-above .ytick text")
+        labels = ticks.all_text_contents()
+        assert len(labels) >= 3, labels
+        assert len(set(labels)) == len(labels), labels
+        assert all(re.fullmatch(r"\d+(\.\d+)? (ns|µs|ms|s)", label) for label in labels), labels
+        boxes = sorted(
+            (ticks.nth(i).bounding_box() for i in range(ticks.count())), key=lambda b: b["y"]
+        )
+        for upper, lower in itertools.pairwise(boxes):
+            assert upper["y"] + upper["height"] <= lower["y"] + 0.5, labels
+
+
+def test_ratio_axis_labels_have_decimals(page_on: Any) -> None:
+    """The ratio charts label their log axis with plain decimals and a times sign, each once."""
+    page = page_on("#view=ratios")
+    page.wait_for_selector(".ratio-card[data-rendered='1'] .main-svg")
+    labels = (
+        page.locator(".ratio-card")
+        .first.locator(".yaxislayer-above .ytick text")
+        .all_text_contents()
+    )
+    assert len(labels) >= 2
+    assert len(set(labels)) == len(labels)
+    assert all(re.fullmatch(r"\d+(\.\d+)?\u00d7", label) for label in labels), labels
+
+
+def test_throughput_view_for_benchmarks_that_declare_bytes(
+    browser: Any, tmp_path: Path, kit: SimpleNamespace
+) -> None:
+    """extra_info['bytes'] makes the GB/s unit available: bytes / median time, in decimal GB."""
+    import datetime as dt
+
+    from benchkit.record import new_run_id, store_run_file
+
+    root = tmp_path / "r"
+    start = dt.datetime(2025, 5, 1, tzinfo=dt.UTC)
+    for number in range(3):
+        entry = kit.bench_entry(
+            "packages/buffer-gpu/benchmarks/test_x.py::test_h2d[ours]",
+            1e-3,
+            group="h2d",
+            impl="ours",
+        )
+        entry["extra_info"]["bytes"] = 8 * 10**6  # 8 MB in 1 ms: 8 GB/s
+        when = start + dt.timedelta(hours=number)
+        commit = f"{number + 1:04x}".ljust(40, "e")
+        raw = kit.raw_run([entry], machine_key=kit.MACHINE_B, commit=commit, when=when)
+        store_run_file(root, raw, run_id=new_run_id(commit, now=when), package="p", device="gpu")
+    build_site(load_history(root), tmp_path / "site")
+    context = browser.new_context(viewport={"width": 1200, "height": 900})
+    page = context.new_page()
+    page.goto((tmp_path / "site" / "index.html").resolve().as_uri() + "#unit=gbps")
+    card = page.locator(".chart-card[data-rendered='1']")
+    expect(card).to_have_attribute("data-unit", "gbps")
+    labels = card.locator(".yaxislayer-above .ytick text").all_text_contents()
+    assert labels
+    assert all(label.endswith(" GB/s") for label in labels), labels
+    assert "8 GB/s" in labels
+    context.close()
+
+
+@pytest.mark.parametrize(
+    "fragment",
+    ["", "#x=run", "#view=regressions", "#view=compare", "#view=ratios", "#view=machines"],
+    ids=["trends", "trends-by-run", "regressions", "compare", "ratios", "machines"],
+)
+def test_screenshot_of_each_view(
+    page_on: Any, fragment: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    """Every view renders to a real PNG (kept in $BENCHKIT_SCREENSHOT_DIR for a person to look at)."""
+    page = page_on(fragment)
+    expect(page.locator("#view > *").first).to_be_visible()
+    if "ratios" in fragment:
+        page.wait_for_selector(".ratio-card[data-rendered='1']")
+    elif "view=" not in fragment:
+        page.wait_for_selector(".chart-card[data-rendered='1'] .main-svg")
+    shots = Path(os.environ.get("BENCHKIT_SCREENSHOT_DIR", tmp_path))
+    shots.mkdir(parents=True, exist_ok=True)
+    shot = shots / f"benchkit-{request.node.callspec.id}.png"
+    page.screenshot(path=str(shot), full_page=True)
+    assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert shot.stat().st_size > 20_000
 
 
 def test_compare_view_from_the_url(
@@ -193,3 +326,54 @@ def test_every_view_renders_without_placeholders(page_on: Any, view: str) -> Non
     assert "null" not in shown
     assert "undefined" not in shown
     assert page.locator("#tabs button[aria-current='page']").inner_text().strip()
+
+
+def test_header_links_to_the_documentation(
+    browser: Any, fixture_history: SimpleNamespace, tmp_path: Path
+) -> None:
+    """With docs_url, the header carries a Documentation link to it (the published site's root)."""
+    out = tmp_path / "site"
+    build_site(load_history(fixture_history.root), out, docs_url="../index.html")
+    page = browser.new_page()
+    page.goto((out / "index.html").resolve().as_uri())
+    page.wait_for_selector("body[data-ready='1']")
+    link = page.locator("header a#docs-link")
+    assert link.inner_text() == "Documentation"
+    assert link.get_attribute("href") == "../index.html"
+    page.close()
+
+
+@pytest.mark.parametrize(
+    ("scenario", "legend", "badge"),
+    [
+        ({"drift": 1.2}, "drift", ".badge.drift"),
+        ({"ours_step": 1.3}, "confirmed regression", ".badge.regression"),
+    ],
+    ids=["all-move-20pct", "ours-alone-30pct"],
+)
+def test_drift_and_a_step_of_ours_on_the_page(
+    browser: Any,
+    tmp_path: Path,
+    kit: SimpleNamespace,
+    scenario: dict[str, float],
+    legend: str,
+    badge: str,
+) -> None:
+    """All three 20 % slower: a drift marker, no regression; ours alone 30 %: a confirmed one."""
+    root = tmp_path / "r"
+    kit.write_paired_history(root, **scenario)
+    build_site(load_history(root), tmp_path / "site")
+    context = browser.new_context(viewport={"width": 1200, "height": 900})
+    page = context.new_page()
+    page.goto((tmp_path / "site" / "index.html").resolve().as_uri())
+    card = page.locator(".chart-card[data-rendered='1']")
+    expect(card).to_have_count(1)
+    names = card.locator(".legendtext").all_text_contents()
+    assert names == ["ours", "zarr", "numpy-limit", legend]
+    assert card.locator(badge).count() == 1
+    if legend == "drift":
+        assert card.locator(".badge.regression").count() == 0
+        assert _fills(card, BAD) == 0
+    else:
+        assert _fills(card, BAD) == 1
+    context.close()

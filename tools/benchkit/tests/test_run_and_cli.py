@@ -13,6 +13,7 @@ import pytest
 from benchkit.cli import main
 from benchkit.history import load_history
 from benchkit.machine import collect_machine_facts, machine_key
+from benchkit.site import commit_url_from_remote
 
 SUITE = """
 import pytest
@@ -67,7 +68,8 @@ def test_run_records_one_file_per_package_with_machine_and_commit(
     assert main(args) == 0
     assert main(args) == 0
     out = capsys.readouterr().out
-    assert "[1/1] demo on cpu" in out
+    assert "suite 1/1 demo on cpu" in out
+    assert "against the previous run here" in out
     key = machine_key(collect_machine_facts())
     files = sorted((project / "results").rglob("*.json"))
     assert len(files) == 2
@@ -115,6 +117,21 @@ def test_failing_suite_exits_one_and_keeps_passing_results(
     assert len(json.loads(stored.read_text())["benchmarks"]) >= 2
 
 
+def test_a_failing_logged_suite_shows_its_failure(
+    project: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """With --log-dir the failure's last lines still reach the console, with the log's path."""
+    (project / "benchmarks" / "test_bad.py").write_text(
+        "def test_bad(benchmark):\n    benchmark(int, '1')\n    raise RuntimeError('broken')\n"
+    )
+    monkeypatch.chdir(project)
+    args = ["run", "--results", "r", "--log-dir", "logs", "--suite", "demo", "benchmarks", "cpu"]
+    assert main([*args, "--benchmark-max-time=0.01"]) == 1
+    out = capsys.readouterr().out
+    assert "FAILED benchmarks/test_bad.py::test_bad - RuntimeError: broken" in out
+    assert "demo: pytest exited 1; the whole output is in logs/" in out
+
+
 def test_dashboard_command_builds_and_warns(
     fixture_history: SimpleNamespace, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -140,3 +157,74 @@ def test_unknown_options_are_refused_outside_run(capsys: pytest.CaptureFixture[s
         main(["dashboard", "--bogus"])
     assert exit_.value.code == 2
     assert "unrecognized arguments: --bogus" in capsys.readouterr().err
+
+
+def test_run_with_a_log_shows_progress_and_ends_with_the_summary(
+    project: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """--log-dir: pytest's tables go to the log, the console gets a bar, the site and a summary."""
+    monkeypatch.chdir(project)
+    args = [
+        "run",
+        "--results",
+        "results",
+        "--log-dir",
+        "logs",
+        "--site",
+        "site",
+        "--commit-url",
+        "none",
+        "--suite",
+        "demo",
+        "benchmarks",
+        "cpu",
+        "--benchmark-min-rounds=3",
+        "--benchmark-max-time=0.01",
+    ]
+    assert main(args) == 0
+    assert main(args) == 0
+    out = capsys.readouterr().out
+    assert "suite 1/1 demo on cpu [##############################] 2/2" in out
+    assert "record: 2 benchmarks of demo -> results/" in out
+    assert "dashboard: 2 runs, 1 charts of 2 benchmarks" in out
+    assert "against the previous run here (commit " in out
+    assert out.rstrip().splitlines()[-1].startswith("  full pytest-benchmark tables: logs/")
+    # The tables are in the log, not on the console.
+    (log, *_) = sorted((project / "logs").glob("*.log"))
+    assert "benchmark 'sum of 1000'" in log.read_text()
+    assert "benchmark 'sum of 1000'" not in out
+    assert (project / "site" / "index.html").is_file()
+
+
+@pytest.mark.parametrize(
+    ("remote", "template"),
+    [
+        ("git@github.com:owner/repo.git", "https://github.com/owner/repo/commit/{commit}"),
+        ("https://github.com/owner/repo", "https://github.com/owner/repo/commit/{commit}"),
+        ("https://gitlab.com/g/sub/repo.git", "https://gitlab.com/g/sub/repo/-/commit/{commit}"),
+        ("https://example.org/repo.git", None),
+    ],
+)
+def test_commit_links_come_from_the_origin_remote(
+    project: Path, remote: str, template: str | None
+) -> None:
+    """GitHub and GitLab remotes become commit link templates; other hosts give none."""
+    assert commit_url_from_remote(project) is None  # no remote yet
+    subprocess.run(["git", "remote", "add", "origin", remote], cwd=project, check=True)
+    assert commit_url_from_remote(project) == template
+
+
+def test_commit_url_environment_variable_overrides_the_remote(
+    fixture_history: SimpleNamespace,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """BENCHKIT_COMMIT_URL sets the template; 'none' turns the links off."""
+    out = tmp_path / "site"
+    root = str(fixture_history.root)
+    monkeypatch.setenv("BENCHKIT_COMMIT_URL", "https://code.example/c/{commit}")
+    assert main(["dashboard", "--results", root, "--out", str(out)]) == 0
+    assert "https://code.example/c/{commit}" in (out / "data" / "index.js").read_text()
+    monkeypatch.setenv("BENCHKIT_COMMIT_URL", "none")
+    assert main(["dashboard", "--results", root, "--out", str(out)]) == 0
+    assert '"commit_url":null' in (out / "data" / "index.js").read_text()

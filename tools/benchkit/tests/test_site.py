@@ -77,16 +77,33 @@ def test_each_chart_has_its_own_series_file(site: Path, kit: SimpleNamespace) ->
 
 
 def test_the_known_step_is_flagged_and_nothing_else(site: Path, kit: SimpleNamespace) -> None:
-    """The regressions list holds exactly the 1.6x step at its run, confirmed."""
+    """One confirmed regression (the 1.6x step), one drift, one candidate; nothing else."""
     _, index = read_data(site / "data" / "index.js")
-    (flag,) = index["flags"]
-    assert (flag["fullname"], flag["run"], flag["kind"], flag["confirmed"]) == (
-        f"{kit.CPU_FILE}::test_all_equal[ours]",
-        kit.STEP_RUN,
-        "regression",
-        True,
-    )
-    assert flag["change"] == pytest.approx(0.6, abs=0.05)
+    flags = {
+        (f["fullname"].rsplit("::", 1)[-1], f["run"], f["kind"], f["status"])
+        for f in index["flags"]
+    }
+    assert flags == {
+        ("test_all_equal[ours]", kit.STEP_RUN, "regression", "confirmed"),
+        ("test_from_bytes[ours]", kit.DRIFT_RUN, "regression", "drift"),
+        (f"test_hostile[{kit.HOSTILE}]", kit.RUNS_A - 1, "regression", "candidate"),
+    }
+    confirmed = next(f for f in index["flags"] if f["status"] == "confirmed")
+    assert confirmed["change"] == pytest.approx(0.6, abs=0.05)
+    assert confirmed["judged_on"] == "ratio"
+    assert set(confirmed["ratio_changes"]) == {"zarr", "numpy-limit"}
+    drift = next(f for f in index["flags"] if f["status"] == "drift")
+    assert drift["baseline_changes"]["zarr"] == pytest.approx(0.25, abs=0.05)
+    # Only confirmed steps count on the chart badges.
+    counts = {b["title"]: b["flags"] for b in index["benchmarks"]}
+    assert counts["all_equal"] == {"regression": 1, "improvement": 0, "candidate": 0, "drift": 0}
+    assert counts["test_from_bytes"] == {
+        "regression": 0,
+        "improvement": 0,
+        "candidate": 0,
+        "drift": 1,
+    }
+    assert counts[kit.HOSTILE] == {"regression": 0, "improvement": 0, "candidate": 1, "drift": 0}
 
 
 def test_ratios_pair_ours_with_each_baseline(site: Path, kit: SimpleNamespace) -> None:
@@ -98,7 +115,7 @@ def test_ratios_pair_ours_with_each_baseline(site: Path, kit: SimpleNamespace) -
     assert set(pairs) == {
         ("all_equal", "zarr"),
         ("all_equal", "numpy-limit"),
-        (f"{kit.CPU_FILE}::test_from_bytes", "zarr"),
+        ("test_from_bytes", "zarr"),
     }
     first = pairs[("all_equal", "zarr")]["points"][0]
     assert first[1] == pytest.approx(first[2] / first[3], rel=1e-4)  # 5 significant digits
@@ -153,9 +170,28 @@ def test_rebuild_replaces_the_previous_site(
         1,
         4,
     )
+    assert (summary.candidates, summary.drift, summary.benchmarks, summary.results) == (1, 1, 4, 8)
 
 
 def test_commit_url_needs_a_placeholder(fixture_history: SimpleNamespace, tmp_path: Path) -> None:
     """A commit link template without {commit} is refused."""
     with pytest.raises(ValueError, match="commit_url must contain"):
         build_site(load_history(fixture_history.root), tmp_path / "s", commit_url="https://x/")
+
+
+def test_docs_link_is_in_the_index(fixture_history: SimpleNamespace, tmp_path: Path) -> None:
+    """docs_url reaches the page's data; without it there is no link."""
+    history = load_history(fixture_history.root)
+    build_site(history, tmp_path / "with", docs_url="../index.html")
+    assert read_data(tmp_path / "with" / "data" / "index.js")[1]["docs_url"] == "../index.html"
+    build_site(history, tmp_path / "without")
+    assert read_data(tmp_path / "without" / "data" / "index.js")[1]["docs_url"] is None
+
+
+@pytest.mark.parametrize("url", ["javascript:alert(1)", "data:text/html,x", " "])
+def test_docs_link_must_be_relative_or_http(
+    fixture_history: SimpleNamespace, tmp_path: Path, url: str
+) -> None:
+    """A docs link the page should never follow is refused, naming the argument."""
+    with pytest.raises(ValueError, match=r"^docs_url must be a relative path or an http"):
+        build_site(load_history(fixture_history.root), tmp_path / "s", docs_url=url)

@@ -14,8 +14,8 @@ from typing import Any
 import numpy as np
 
 from buffer_core.compare import plan_all_equal
-from buffer_gpu._cupy import cupy
-from buffer_gpu._device_arrays import raw_to_native
+from buffer_gpu._cupy import as_device_array, ascontiguousarray, broadcast_to, isnan
+from buffer_gpu._device_arrays import bring_to_current_device, raw_to_native
 from buffer_gpu._dtypes import is_device_native, native_counterpart, value_byte_indices
 from buffer_gpu._interchange import import_device_array, is_device_array
 
@@ -37,13 +37,17 @@ def _broadcast_shape(shape: tuple[int, ...], other: tuple[int, ...]) -> tuple[in
 
 def all_equal_native(data: Any, other: Any, equal_nan: bool) -> bool:
     """``NDBuffer.all_equal`` for a CuPy array of a dtype CuPy computes with."""
-    cp = cupy()
     if other is None:
         return False
     if is_device_array(other):
         values = import_device_array(other)
         if values.ndim > 0:
             nan_aware = data.dtype.kind in "fc" and values.dtype.kind in "fc"
+            # The caller made the buffer's device current; other may live on
+            # another device (kernels cannot read it there without peer
+            # access) and be written on another stream: bring_to_current_device
+            # waits for that device's stream, then copies.
+            values = bring_to_current_device(values)
             return _arrays_equal(data, values, equal_nan and nan_aware)
         other = values.get()  # a 0-d scalar: one element to the host, not the data
     plan = plan_all_equal(data.dtype, other, equal_nan)
@@ -55,19 +59,22 @@ def all_equal_native(data: Any, other: Any, equal_nan: bool) -> bool:
         target = _exact_integers(target, data.dtype)
         if target is None:  # an integer out of the buffer's range: true only when empty
             return math_prod(full) == 0
-        return _arrays_equal(data, cp.asarray(target), plan.equal_nan)
+        return _arrays_equal(data, as_device_array(target), plan.equal_nan)
     if data.size == 0:
         return True
     if plan.mode in ("bitwise", "signed_zero"):
         return _bits_equal(data, plan.target.tobytes())
     if plan.mode == "nan":
-        return data.dtype.kind in "fc" and bool(cp.isnan(data).all())
-    target = _as_device_native(plan.target)
-    if target is not None:
-        target = _exact_integers(target, data.dtype)
-    if target is None:
+        return data.dtype.kind in "fc" and bool(isnan(data).all())
+    # A scalar is compared in the buffer's own dtype, converted exactly or
+    # not at all. Comparing CuPy arrays with a NumPy scalar of another dtype
+    # is not stable across CuPy lines: CuPy 13 casts by the scalar's value (a
+    # float32 0.1 "equals" float64 0.1), CuPy 14 promotes as NumPy 2 does.
+    # A target that changes on conversion equals no element, as NumPy says.
+    converted = _convert_exactly(plan.target, data.dtype)
+    if converted is None:
         return False
-    return bool((data == target[()]).all())
+    return bool((data == converted[()]).all())
 
 
 def _exact_integers(target: np.ndarray[Any, Any], dtype: np.dtype[Any]) -> Any:
@@ -95,19 +102,17 @@ def _as_device_native(target: np.ndarray[Any, Any]) -> np.ndarray[Any, Any] | No
 
 
 def _arrays_equal(data: Any, other: Any, equal_nan: bool) -> bool:
-    cp = cupy()
     shape = _broadcast_shape(tuple(data.shape), tuple(other.shape))
-    left, right = cp.broadcast_to(data, shape), cp.broadcast_to(other, shape)
+    left, right = broadcast_to(data, shape), broadcast_to(other, shape)
     same = left == right
     # Only floating and complex values can be NaN; elsewhere equality decides.
     if equal_nan and left.dtype.kind in "fc" and right.dtype.kind in "fc":
-        same |= cp.isnan(left) & cp.isnan(right)
+        same |= isnan(left) & isnan(right)
     return bool(same.all())
 
 
 def _bits_equal(data: Any, pattern: bytes) -> bool:
     """Whether every element's bytes are ``pattern``."""
-    cp = cupy()
     itemsize = data.dtype.itemsize
     if itemsize in (1, 2, 4, 8):
         word = np.dtype(f"u{itemsize}")
@@ -117,11 +122,11 @@ def _bits_equal(data: Any, pattern: bytes) -> bool:
             return not bool(values.any())
         return bool((values == expected).all())
     # complex128: two 64-bit words per element.
-    words = cp.ascontiguousarray(data).reshape(-1).view(np.uint64).reshape(-1, itemsize // 8)
+    words = ascontiguousarray(data).reshape(-1).view(np.uint64).reshape(-1, itemsize // 8)
     expected_words = np.frombuffer(pattern, dtype=np.uint64)
     if not expected_words.any():
         return not bool(words.any())
-    return bool((words == cp.asarray(expected_words)).all())
+    return bool((words == as_device_array(expected_words)).all())
 
 
 # --- raw storage: dtypes CuPy cannot compute with -------------------------------------------
@@ -198,27 +203,25 @@ def _rows_equal(
     storage: Any, dtype: np.dtype[Any], expected: np.ndarray[Any, Any], shape: tuple[int, ...]
 ) -> bool:
     """Whether each element's value bytes equal ``expected``'s, broadcast to ``shape``."""
-    cp = cupy()
     indices = value_byte_indices(dtype)
-    values = storage if indices is None else storage[..., cp.asarray(indices)]
+    values = storage if indices is None else storage[..., as_device_array(indices)]
     wanted = expected if indices is None else expected[..., indices]
     if wanted.ndim == 1 and not wanted.any():
         return not bool(values.any())
     full = (*shape, values.shape[-1])
-    same = cp.broadcast_to(values, full) == cp.broadcast_to(cp.asarray(wanted), full)
+    same = broadcast_to(values, full) == broadcast_to(as_device_array(wanted), full)
     return bool(same.all())
 
 
 def _rows_equal_either(storage: Any, dtype: np.dtype[Any], zero: np.ndarray[Any, Any]) -> bool:
-    cp = cupy()
     indices = value_byte_indices(dtype)
-    values = storage if indices is None else storage[..., cp.asarray(indices)]
+    values = storage if indices is None else storage[..., as_device_array(indices)]
     plus = np.frombuffer(np.abs(zero).astype(dtype).tobytes(), np.uint8)
     minus = np.frombuffer((-np.abs(zero)).astype(dtype).tobytes(), np.uint8)
     if indices is not None:
         plus, minus = plus[indices], minus[indices]
-    rows_plus = (values == cp.asarray(plus)).all(axis=-1)
-    rows_minus = (values == cp.asarray(minus)).all(axis=-1)
+    rows_plus = (values == as_device_array(plus)).all(axis=-1)
+    rows_minus = (values == as_device_array(minus)).all(axis=-1)
     return bool((rows_plus | rows_minus).all())
 
 
@@ -236,7 +239,6 @@ def _all_nan_raw(storage: Any, dtype: np.dtype[Any]) -> bool:
 
 
 def _raw_to_host(storage: Any, dtype: np.dtype[Any]) -> np.ndarray[Any, Any]:
-    cp = cupy()
-    contiguous = cp.ascontiguousarray(storage)
+    contiguous = ascontiguousarray(storage)
     host = contiguous.get()
     return np.ascontiguousarray(host).view(dtype)[..., 0]

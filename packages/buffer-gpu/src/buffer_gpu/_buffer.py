@@ -12,11 +12,17 @@ import numpy.typing as npt
 import buffer_core
 from buffer_core._buffer import check_byte_array, check_contiguous_slice, require_buffer
 from buffer_core._errors import describe, expected_type
-from buffer_gpu._cupy import check_device, cupy
-from buffer_gpu._device_arrays import allocate, bring_to_current_device, contiguous_storage, upload
+from buffer_gpu._cupy import array_equal, check_device, is_cupy_array
+from buffer_gpu._device_arrays import (
+    allocate,
+    bring_to_current_device,
+    contiguous_storage,
+    independent_of,
+    upload,
+)
 from buffer_gpu._interchange import import_device_array, is_device_array
-from buffer_gpu._resident import DeviceResident
-from buffer_gpu._transfer import copy_device_to_device, stage_to_device, stage_to_host
+from buffer_gpu._resident import DeviceResident, wait_for_writes
+from buffer_gpu._transfer import stage_to_device, stage_to_host
 
 __all__ = ["Buffer"]
 
@@ -49,19 +55,23 @@ class Buffer(DeviceResident, buffer_core.Buffer):
     current device once. Device buffers are always writable.
 
     Memory is allocated on the current CuPy device; operations on a buffer
-    run on the buffer's own device, on that device's current CuPy stream.
-    Host-to-device copies may still be in flight when a method returns: call
-    :meth:`synchronize` before handing the memory to work on another stream.
+    run on the buffer's own device, on that device's current CuPy stream,
+    after the buffer's own writes on any other stream. Host-to-device copies
+    may still be in flight when a method returns: call :meth:`synchronize`
+    before handing the memory returned by :meth:`as_array_like` to other work.
     """
 
     _data: Any
 
     def __init__(self, array_like: Any) -> None:
+        uploaded = isinstance(array_like, np.ndarray)
         super().__init__(_device_bytes(array_like))
+        if uploaded:
+            self._mark_written()
 
     @classmethod
     def _check_memory(cls, array_like: Any) -> None:
-        if not isinstance(array_like, cupy().ndarray):
+        if not is_cupy_array(array_like):
             raise expected_type(
                 array_like,
                 "array_like",
@@ -72,20 +82,21 @@ class Buffer(DeviceResident, buffer_core.Buffer):
 
     @classmethod
     def create_zero_length(cls) -> Self:
-        cp = check_device()
-        return cls(cp.empty(0, dtype=_BYTE))
+        check_device()
+        return cls(allocate((0,), _BYTE, "C", zeroed=False))
 
     @classmethod
     def from_buffer(cls, buffer: buffer_core.Buffer) -> Self:
         source = require_buffer("buffer", buffer)
         if isinstance(source, Buffer):
-            return cls(source._data)
+            result = cls(source._data)
+            result._share_writes(source)
+            return result
         array = source.as_array_like()
         if is_device_array(array):
-            return cls(import_device_array(array))
-        host = source.as_numpy_array()
-        check_device()
-        return cls(upload(np.ascontiguousarray(host).reshape(-1).view(_BYTE)))
+            return cls(array)
+        # A NumPy array: the constructor copies it to the device.
+        return cls(np.ascontiguousarray(source.as_numpy_array()).reshape(-1).view(_BYTE))
 
     @classmethod
     def from_bytes(cls, bytes_like: Any) -> Self:
@@ -99,7 +110,7 @@ class Buffer(DeviceResident, buffer_core.Buffer):
             msg = f"bytes_like: {error}"
             raise ValueError(msg) from None
         check_device()
-        return cls(upload(host))
+        return cls(host)
 
     # --- conversion --------------------------------------------------------------------------
 
@@ -114,13 +125,22 @@ class Buffer(DeviceResident, buffer_core.Buffer):
     @property
     def __cuda_array_interface__(self) -> dict[str, Any]:
         """Export the bytes to CuPy, Numba or PyTorch without a copy."""
-        interface: dict[str, Any] = self._data.__cuda_array_interface__
+        # The interface's "stream" is CuPy's current stream of the current
+        # device, which consumers wait on: it must be this buffer's device's,
+        # as __dlpack__ is, whatever device the caller has current.
+        with self._on_own_device():
+            interface: dict[str, Any] = self._data.__cuda_array_interface__
         return interface
 
     def __dlpack__(self, **kwargs: Any) -> Any:
         """Export the bytes through DLPack, without a copy."""
         with self._on_own_device():
             return self._data.__dlpack__(**kwargs)
+
+    def __getitem__(self, key: slice) -> Self:
+        view = super().__getitem__(key)
+        view._share_writes(self)
+        return view
 
     # --- writing ------------------------------------------------------------------------------
 
@@ -133,6 +153,7 @@ class Buffer(DeviceResident, buffer_core.Buffer):
             if source is None and host is None:
                 # A scalar: one fill kernel. CuPy takes NumPy scalars, not 0-d arrays.
                 self._data[key] = value[()] if isinstance(value, np.ndarray) else value
+                self._mark_written()
                 return
             got = int(source.size if source is not None else host.size)  # type: ignore[union-attr]
             if got != expected:
@@ -144,11 +165,13 @@ class Buffer(DeviceResident, buffer_core.Buffer):
             elif host is not None:
                 self._data[key] = upload(host)
             else:
-                self._data[key] = bring_to_current_device(source)
+                self._data[key] = independent_of(bring_to_current_device(source), self._data)
+            self._mark_written()
 
     def _value_source(self, value: Any) -> tuple[Any, npt.NDArray[np.uint8] | None]:
         """``(device array, None)`` or ``(None, host bytes)`` for a value; ``(None, None)`` for scalars."""
         if isinstance(value, buffer_core.Buffer):
+            wait_for_writes(value)
             array = value.as_array_like()
             if is_device_array(array):
                 return import_device_array(array), None
@@ -164,7 +187,7 @@ class Buffer(DeviceResident, buffer_core.Buffer):
     def _coerce_value(self, value: Any) -> Any:
         source, host = self._value_source(value)
         if source is not None:
-            return bring_to_current_device(source)
+            return independent_of(bring_to_current_device(source), self._data)
         return value if host is None else upload(host)
 
     # --- combining ----------------------------------------------------------------------------
@@ -186,28 +209,28 @@ class Buffer(DeviceResident, buffer_core.Buffer):
             if not isinstance(part, buffer_core.Buffer):
                 msg = f"others[{index}]: expected a Buffer, got {describe(part)}"
                 raise TypeError(msg)
-        cp = cupy()
         with self._on_own_device():
             pieces: list[tuple[int, Any, npt.NDArray[np.uint8] | None]] = []
             offset = 0
             for part in [self, *parts]:
+                wait_for_writes(part)
                 array = part.as_array_like()
                 if is_device_array(array):
-                    device = cp.ascontiguousarray(
-                        bring_to_current_device(import_device_array(array))
+                    pieces.append(
+                        (offset, bring_to_current_device(import_device_array(array)), None)
                     )
-                    pieces.append((offset, device, None))
                 else:
                     host = _host_bytes(part.as_numpy_array())
                     pieces.append((offset, None, host))
                 offset += len(part)
             result = allocate((offset,), _BYTE, "C", zeroed=False)
-            base = int(result.data.ptr)
             for start, device, _ in pieces:
-                if device is not None:
-                    copy_device_to_device(base + start, int(device.data.ptr), int(device.size))
+                if device is not None and device.size:
+                    result[start : start + int(device.size)] = device.reshape(-1)
             self._upload_host_pieces(result, [(s, h) for s, _, h in pieces if h is not None])
-        return self.__class__(result)
+            combined = self.__class__(result)
+            combined._mark_written()
+        return combined
 
     @staticmethod
     def _upload_host_pieces(result: Any, pieces: list[tuple[int, npt.NDArray[np.uint8]]]) -> None:
@@ -229,7 +252,7 @@ class Buffer(DeviceResident, buffer_core.Buffer):
         stage_to_device([host for _, host in pieces], int(scratch.data.ptr))
         position = 0
         for start, host in pieces:
-            copy_device_to_device(base + start, int(scratch.data.ptr) + position, host.size)
+            result[start : start + host.size] = scratch[position : position + host.size]
             position += host.size
 
     # --- comparison ---------------------------------------------------------------------------
@@ -242,11 +265,10 @@ class Buffer(DeviceResident, buffer_core.Buffer):
             return False
         if len(self) == 0:
             return True
-        cp = cupy()
         with self._on_own_device():
             source, host = self._value_source(other)
             theirs = upload(host) if host is not None else bring_to_current_device(source)
-            return bool(cp.array_equal(self._data, theirs))
+            return array_equal(self._data, theirs)
 
     __hash__ = None  # mutable, compared by value
 

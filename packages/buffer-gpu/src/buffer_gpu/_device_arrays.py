@@ -8,24 +8,41 @@ from typing import Any, Literal
 
 import numpy as np
 
-from buffer_gpu._cupy import cupy, out_of_memory_guard
+from buffer_gpu._cupy import (
+    ascontiguousarray,
+    current_device_id,
+    current_stream,
+    empty,
+    is_cupy_array,
+    on_device,
+    out_of_memory_guard,
+    strided_view,
+    zeros,
+)
 from buffer_gpu._dtypes import is_device_native
-from buffer_gpu._transfer import copy_device_to_device, host_byte_view, stage_to_device
+from buffer_gpu._transfer import host_byte_view, stage_to_device
 
 __all__ = [
     "allocate",
     "bring_to_current_device",
     "contiguous_storage",
     "current_device_name",
+    "independent_of",
+    "memory_extent",
     "native_to_raw",
+    "ranges_overlap",
+    "raw_bytes_view",
     "raw_to_native",
     "upload",
 ]
 
 
+_BYTE = np.dtype(np.uint8)
+
+
 def current_device_name() -> str:
     """``"cuda:N"`` for the current CuPy device."""
-    return f"cuda:{int(cupy().cuda.Device().id)}"
+    return f"cuda:{current_device_id()}"
 
 
 def allocate(
@@ -37,16 +54,15 @@ def allocate(
     ``uint8`` array of shape ``(*shape, itemsize)`` whose last axis is always
     the fastest, so that ``order="F"`` keeps each element's bytes together.
     """
-    cp = cupy()
     nbytes = math.prod(shape) * dtype.itemsize
-    make = cp.zeros if zeroed else cp.empty
+    make = zeros if zeroed else empty
     with out_of_memory_guard(nbytes, current_device_name()):
         if is_device_native(dtype):
-            return make(shape, dtype=dtype, order=order)
+            return make(shape, dtype, order)
         if order == "C":
-            return make((*shape, dtype.itemsize), dtype=np.uint8)
+            return make((*shape, dtype.itemsize), _BYTE)
         # The C layout of the reversed shape is the F layout of the shape.
-        storage = make((*reversed(shape), dtype.itemsize), dtype=np.uint8)
+        storage = make((*reversed(shape), dtype.itemsize), _BYTE)
         return storage.transpose((*reversed(range(len(shape))), len(shape)))
 
 
@@ -73,13 +89,12 @@ def contiguous_storage(storage: Any, raw: bool) -> tuple[Any, Literal["C", "F"]]
 
     The order says how the host array receiving the bytes must be laid out.
     """
-    cp = cupy()
     if not raw:
         if storage.flags.c_contiguous:
             return storage, "C"
         if storage.flags.f_contiguous:
             return storage, "F"
-        return cp.ascontiguousarray(storage), "C"
+        return ascontiguousarray(storage), "C"
     itemsize = int(storage.shape[-1])
     if storage.strides[-1] == 1 or itemsize == 1:
         layout = _layout_of(tuple(storage.shape[:-1]), tuple(storage.strides[:-1]), itemsize)
@@ -87,7 +102,7 @@ def contiguous_storage(storage: Any, raw: bool) -> tuple[Any, Literal["C", "F"]]
             return storage, "C"
         if layout == "F":
             return storage, "F"
-    return cp.ascontiguousarray(storage), "C"
+    return ascontiguousarray(storage), "C"
 
 
 def upload(host: np.ndarray[Any, Any]) -> Any:
@@ -111,39 +126,95 @@ def upload(host: np.ndarray[Any, Any]) -> Any:
 
 def bring_to_current_device(array: Any) -> Any:
     """``array`` if it lives on the current device, else a copy of it there."""
-    cp = cupy()
-    here = int(cp.cuda.Device().id)
-    if int(array.device.id) == here:
+    source_device = int(array.device.id)
+    if source_device == current_device_id():
         return array
-    with cp.cuda.Device(array.device.id):
-        source = cp.ascontiguousarray(array)
+    with on_device(source_device):
+        source = ascontiguousarray(array)
+        # The copy below runs on this device's stream: the source's own
+        # stream must have finished writing it first.
+        current_stream().synchronize()
     copied = allocate(tuple(source.shape), source.dtype, "C", zeroed=False)
-    # Ordered after work on the source's device: wait for that stream first.
-    with cp.cuda.Device(source.device.id):
-        cp.cuda.get_current_stream().synchronize()
-    copy_device_to_device(int(copied.data.ptr), int(source.data.ptr), int(source.nbytes))
+    # Slice assignment between devices needs peer access, which CuPy turns on
+    # only for copies through MemoryPointer: that copy is cudaMemcpyDefault,
+    # which crosses devices through unified addressing either way.
+    copied.data.copy_from_device_async(source.data, int(source.nbytes))
     # The copy reads memory of the other device, whose pool may hand the
     # contiguous temporary (or the caller's array) out again once it is
     # dropped, ordered only on that device's stream: finish the copy first.
-    cp.cuda.get_current_stream().synchronize()
+    current_stream().synchronize()
     return copied
+
+
+def memory_extent(
+    pointer: int, shape: tuple[int, ...], strides: tuple[int, ...], itemsize: int
+) -> tuple[int, int]:
+    """The byte range ``[start, stop)`` that an array at ``pointer`` touches; empty when it has no elements."""
+    if math.prod(shape) == 0:
+        return pointer, pointer
+    low = pointer + sum(s * (n - 1) for n, s in zip(shape, strides, strict=True) if s < 0)
+    high = pointer + sum(s * (n - 1) for n, s in zip(shape, strides, strict=True) if s > 0)
+    return low, high + itemsize
+
+
+def ranges_overlap(first: tuple[int, int], second: tuple[int, int]) -> bool:
+    """Whether two byte ranges ``[start, stop)`` share a byte."""
+    return (
+        first[0] < second[1]
+        and second[0] < first[1]
+        and first[0] < first[1]
+        and second[0] < second[1]
+    )
+
+
+def _extent(array: Any) -> tuple[int, int]:
+    return memory_extent(
+        int(array.data.ptr), tuple(array.shape), tuple(array.strides), int(array.dtype.itemsize)
+    )
+
+
+def independent_of(source: Any, destination: Any) -> Any:
+    """``source``, or a copy of it when its memory overlaps ``destination``'s.
+
+    NumPy assigns overlapping arrays as if through a temporary. CuPy does
+    not: for contiguous arrays of one dtype its assignment is one
+    ``cudaMemcpyAsync``, whose result is undefined when the ranges overlap
+    (and its element-wise kernel reads and writes in no fixed order), so
+    ``buf[1:5] = buf[0:4]`` could smear the first byte. Only arrays on the
+    same device can share memory; anything but a CuPy array is passed on.
+    """
+    if not is_cupy_array(source) or int(source.device.id) != int(destination.device.id):
+        return source
+    if ranges_overlap(_extent(source), _extent(destination)):
+        return source.copy()
+    return source
+
+
+def raw_bytes_view(array: Any) -> Any:
+    """Raw storage over a device array's own memory: ``uint8`` with a trailing axis of its itemsize.
+
+    No copy: the view has the array's strides and a byte stride of 1, so it
+    works for any layout.
+    """
+    itemsize = int(array.dtype.itemsize)
+    shape = (*(int(n) for n in array.shape), itemsize)
+    strides = (*(int(s) for s in array.strides), 1)
+    return strided_view(array, shape, strides, _BYTE)
 
 
 def raw_to_native(storage: Any, dtype: np.dtype[Any], native: np.dtype[Any]) -> Any:
     """The values of byte-swapped numbers held as raw storage, as a native CuPy array (a copy)."""
-    cp = cupy()
     shape = tuple(storage.shape[:-1])
     parts = 2 if dtype.kind == "c" else 1
     split = storage.reshape((*shape, parts, dtype.itemsize // parts))
-    swapped = cp.ascontiguousarray(split[..., ::-1]).reshape((*shape, dtype.itemsize))
+    swapped = ascontiguousarray(split[..., ::-1]).reshape((*shape, dtype.itemsize))
     return swapped.view(native)[..., 0]
 
 
 def native_to_raw(array: Any, dtype: np.dtype[Any]) -> Any:
     """Raw storage of ``dtype`` (a byte-swapped number) for the native CuPy ``array`` (a copy)."""
-    cp = cupy()
     shape = tuple(array.shape)
     parts = 2 if dtype.kind == "c" else 1
-    contiguous = cp.ascontiguousarray(array).reshape((*shape, 1))
+    contiguous = ascontiguousarray(array).reshape((*shape, 1))
     as_bytes = contiguous.view(np.uint8).reshape((*shape, parts, dtype.itemsize // parts))
-    return cp.ascontiguousarray(as_bytes[..., ::-1]).reshape((*shape, dtype.itemsize))
+    return ascontiguousarray(as_bytes[..., ::-1]).reshape((*shape, dtype.itemsize))

@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import math
 import operator
-import warnings
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, Literal, Self, SupportsIndex, cast
 
@@ -17,18 +16,20 @@ from buffer_core._errors import expected_type
 from buffer_core._ndbuffer import parse_dtype, parse_order, parse_shape
 from buffer_core._protocols import ScalarType
 from buffer_gpu._all_equal import all_equal_native, all_equal_raw
-from buffer_gpu._cupy import check_device, cupy
+from buffer_gpu._cupy import as_device_array, check_device, is_cupy_array, strided_view
 from buffer_gpu._device_arrays import (
     allocate,
     bring_to_current_device,
     contiguous_storage,
+    independent_of,
     native_to_raw,
+    raw_bytes_view,
     raw_to_native,
     upload,
 )
 from buffer_gpu._dtypes import is_device_native, native_counterpart, parse_device_dtype
 from buffer_gpu._interchange import import_device_array, is_device_array
-from buffer_gpu._resident import DeviceResident
+from buffer_gpu._resident import DeviceResident, wait_for_writes
 from buffer_gpu._transfer import host_byte_view, stage_to_host
 
 __all__ = ["NDBuffer"]
@@ -50,28 +51,32 @@ def _fill_scalar(dtype: np.dtype[Any], fill_value: Any) -> np.ndarray[Any, Any]:
     return scalar
 
 
-def _signed_zero(value: Any, dtype: np.dtype[Any]) -> np.ndarray[Any, Any] | None:
-    """``value`` in ``dtype`` as a 0-d host array if it is a zero with a sign bit set, else None.
+def _as_scalar_of(dtype: np.dtype[Any], value: Any) -> np.ndarray[Any, Any] | None:
+    """A scalar ``value`` as a 0-d host array of ``dtype`` (NumPy's assignment rules), else None.
 
-    CuPy's ``ndarray.fill``, which assigning a scalar also calls, writes any
-    value equal to zero as a memset when the target is C-contiguous, so -0.0
-    would land as 0.0. Callers assign this array instead: an element-wise
-    copy keeps the sign bit.
+    None for arrays, buffers and device arrays, which are assigned element-wise.
     """
-    if dtype.kind not in "fc":
+    if isinstance(value, buffer_core.NDBuffer) or is_device_array(value) or np.ndim(value) != 0:
         return None
-    try:
-        array = np.asarray(value)
-        if array.ndim != 0:
-            return None  # arrays are copied element-wise anyway
-        with warnings.catch_warnings(), np.errstate(all="ignore"):
-            warnings.simplefilter("ignore")
-            scalar = array.astype(dtype)
-    except (TypeError, ValueError, OverflowError):
-        return None  # not a number (or a device array): the normal path decides
-    if scalar != 0 or not scalar.tobytes().strip(b"\0"):
-        return None
+    scalar = np.empty((), dtype=dtype)
+    scalar[()] = value
     return scalar
+
+
+def _bit_pattern_view(data: Any) -> tuple[Any, bool]:
+    """``data`` as unsigned integers of its bytes, and whether a trailing axis was added.
+
+    Native elements of 1, 2, 4 or 8 bytes become one unsigned integer of the
+    same width (same shape and strides); complex128 becomes two 64-bit words
+    on a trailing axis.
+    """
+    itemsize = int(data.dtype.itemsize)
+    if itemsize in (1, 2, 4, 8):
+        return data.view(np.dtype(f"u{itemsize}")), False
+    words = itemsize // 8
+    shape = (*(int(n) for n in data.shape), words)
+    strides = (*(int(s) for s in data.strides), 8)
+    return strided_view(data, shape, strides, np.dtype(np.uint64)), True
 
 
 def _normalize_key(key: Any) -> tuple[Any, ...]:
@@ -83,8 +88,7 @@ def _normalize_key(key: Any) -> tuple[Any, ...]:
     parts = key if isinstance(key, tuple) else (key,)
     if not any(part is Ellipsis for part in parts):
         parts = (*parts, Ellipsis)
-    cp = cupy()
-    return tuple(cp.asarray(part) if isinstance(part, np.ndarray) else part for part in parts)
+    return tuple(as_device_array(part) if isinstance(part, np.ndarray) else part for part in parts)
 
 
 class NDBuffer(DeviceResident, buffer_core.NDBuffer):
@@ -111,13 +115,22 @@ class NDBuffer(DeviceResident, buffer_core.NDBuffer):
     def __init__(self, array: Any) -> None:
         if is_device_array(array):
             device_array = import_device_array(array)
+            if isinstance(array, NDBuffer):
+                self._share_writes(array)
+            if not is_device_native(device_array.dtype):
+                # CuPy arrays can carry dtypes CuPy cannot compute with:
+                # ndarray.view skips CuPy's dtype check, so a ">f8" view
+                # (zarr's BytesCodec makes exactly that) would be compiled
+                # into kernels as a native double. Such memory is held as raw
+                # bytes, like every other dtype CuPy has no kernels for.
+                self._set(raw_bytes_view(device_array), device_array.dtype)
+                return
         elif isinstance(array, np.ndarray):
             parse_device_dtype(array.dtype, "array")
             check_device()
-            device_array = upload(array)
-            if not is_device_native(array.dtype):
-                self._set(device_array, array.dtype)
-                return
+            self._set(upload(array), array.dtype)
+            self._mark_written()
+            return
         else:
             raise expected_type(array, "array", _ARRAY_HINT)
         super().__init__(device_array)
@@ -129,21 +142,33 @@ class NDBuffer(DeviceResident, buffer_core.NDBuffer):
         self._dtype = dtype
         self._raw = not is_device_native(dtype)
 
-    def _wrap(self, storage: Any, dtype: np.dtype[Any] | None = None) -> Self:
-        """A buffer of this class over ``storage`` holding elements of ``dtype``."""
+    def _wrap(self, storage: Any, dtype: np.dtype[Any] | None = None, *, view: bool) -> Self:
+        """A buffer of this class over ``storage`` holding elements of ``dtype``.
+
+        ``storage`` was made on the current stream after this buffer's writes.
+        A ``view`` of this buffer's memory (which CuPy may have had to copy,
+        for a reshape or an advanced index) shares its record of writes;
+        anything else is new memory. Either way, what the current stream did
+        to make it is recorded as its latest write.
+        """
         result = self.__class__.__new__(self.__class__)
         result._set(storage, self._dtype if dtype is None else dtype)
+        if view:
+            result._share_writes(self)
+        result._mark_written()
         return result
 
     @classmethod
     def _from_storage(cls, storage: Any, dtype: np.dtype[Any]) -> Self:
+        """A buffer over new ``storage`` that the current stream has just written (or allocated)."""
         result = cls.__new__(cls)
         result._set(storage, dtype)
+        result._mark_written()
         return result
 
     @classmethod
     def _check_memory(cls, array: Any) -> None:
-        if not isinstance(array, cupy().ndarray):
+        if not is_cupy_array(array):
             raise expected_type(array, "array", _ARRAY_HINT)
 
     # --- construction ----------------------------------------------------------------------
@@ -164,14 +189,14 @@ class NDBuffer(DeviceResident, buffer_core.NDBuffer):
             check_device()
             return cls._from_storage(allocate(dims, parsed, layout, zeroed=True), parsed)
         scalar = _fill_scalar(parsed, fill_value)
-        pattern = scalar.tobytes()
         check_device()
-        zero_bits = not pattern.strip(b"\0")
+        zero_bits = not scalar.tobytes().strip(b"\0")
         # Zero bits are a memset; anything else is one fill kernel.
         storage = allocate(dims, parsed, layout, zeroed=zero_bits)
         result = cls._from_storage(storage, parsed)
         if not zero_bits:
-            result._fill_with(scalar)
+            result._write_bits((Ellipsis,), scalar)
+            result._mark_written()
         return result
 
     @classmethod
@@ -224,7 +249,10 @@ class NDBuffer(DeviceResident, buffer_core.NDBuffer):
         if self._raw:
             msg = f"dtype {self._dtype} has no CUDA Array Interface type; it is held as raw bytes"
             raise AttributeError(msg)
-        interface: dict[str, Any] = self._data.__cuda_array_interface__
+        # The "stream" entry is CuPy's current stream of the current device:
+        # evaluated on this buffer's device, as __dlpack__ is (see Buffer).
+        with self._on_own_device():
+            interface: dict[str, Any] = self._data.__cuda_array_interface__
         return interface
 
     def __dlpack__(self, **kwargs: Any) -> Any:
@@ -286,7 +314,7 @@ class NDBuffer(DeviceResident, buffer_core.NDBuffer):
             raise expected_type(newshape, "newshape", "a tuple of integers or -1") from None
         with self._on_own_device():
             try:
-                return self._wrap(self._data.reshape(self._trailing(dims)))
+                return self._wrap(self._data.reshape(self._trailing(dims)), view=True)
             except ValueError as error:
                 msg = f"newshape: cannot reshape a buffer of shape {self.shape} into {dims}"
                 raise ValueError(msg) from error
@@ -308,14 +336,14 @@ class NDBuffer(DeviceResident, buffer_core.NDBuffer):
         with self._on_own_device():
             values = self._native_values()
             if values is not None and is_device_native(target):
-                return self._wrap(values.astype(target, order=layout), target)
+                return self._wrap(values.astype(target, order=layout), target, view=False)
             swapped = native_counterpart(target)
             if values is not None and swapped is not None:
-                return self._wrap(native_to_raw(values.astype(swapped), target), target)
+                return self._wrap(native_to_raw(values.astype(swapped), target), target, view=False)
             # Strings, datetimes and extended precision: CuPy has no
             # conversions for them, so NumPy converts on the host.
             host = self.as_numpy_array().astype(target, order=layout)
-            return self._wrap(upload(host), target)
+            return self._wrap(upload(host), target, view=False)
 
     def _native_values(self) -> Any:
         """The data as a CuPy array CuPy computes with, or None (strings, datetimes, ...)."""
@@ -326,15 +354,15 @@ class NDBuffer(DeviceResident, buffer_core.NDBuffer):
 
     def copy(self) -> Self:
         with self._on_own_device():
-            return self._wrap(self._data.copy())
+            return self._wrap(self._data.copy(), view=False)
 
     def transpose(self, axes: SupportsIndex | Sequence[SupportsIndex] | None) -> Self:
         order = _permutation(axes, len(self.shape))
         with self._on_own_device():
             if not self._raw:
-                return self._wrap(self._data.transpose(order))
+                return self._wrap(self._data.transpose(order), view=True)
             # Raw storage keeps each element's bytes on a trailing axis.
-            return self._wrap(self._data.transpose((*order, len(self.shape))))
+            return self._wrap(self._data.transpose((*order, len(self.shape))), view=True)
 
     # --- element access --------------------------------------------------------------------
 
@@ -343,19 +371,25 @@ class NDBuffer(DeviceResident, buffer_core.NDBuffer):
             parts = _normalize_key(key)
             if self._raw:
                 parts = (*parts, slice(None))
-            return self._wrap(self._data[parts])
+            return self._wrap(self._data[parts], view=True)
 
     def __setitem__(self, key: Any, value: Any) -> None:
         with self._on_own_device(), _naming_value(value):
             parts = _normalize_key(key)
-            if self._raw:
-                self._data[(*parts, slice(None))] = self._raw_values(value)
-                return
-            self._data[parts] = self._native_value(value)
+            scalar = _as_scalar_of(self._dtype, value)
+            if scalar is not None:
+                self._write_bits(parts, scalar)
+            elif self._raw:
+                raw = independent_of(self._raw_values(value), self._data)
+                self._data[(*parts, slice(None))] = raw
+            else:
+                self._data[parts] = independent_of(self._native_value(value), self._data)
+            self._mark_written()
 
     def _native_value(self, value: Any) -> Any:
         """``value`` in a form CuPy assigns from: a scalar or an array on this device."""
         if isinstance(value, NDBuffer):
+            wait_for_writes(value)
             values = value._native_values()
             if values is not None:
                 return bring_to_current_device(values)
@@ -364,11 +398,6 @@ class NDBuffer(DeviceResident, buffer_core.NDBuffer):
             value = value.as_numpy_array()
         if is_device_array(value):
             return bring_to_current_device(import_device_array(value))
-        zero = _signed_zero(value, self._dtype)
-        if zero is not None:
-            return cupy().asarray(zero)
-        if isinstance(value, np.ndarray) and value.ndim == 0:
-            return value[()]
         if isinstance(value, (np.ndarray, list, tuple)):
             host = np.asarray(value)
             if not is_device_native(host.dtype):
@@ -379,6 +408,7 @@ class NDBuffer(DeviceResident, buffer_core.NDBuffer):
     def _raw_values(self, value: Any) -> Any:
         """``value`` as raw storage of this buffer's dtype, on this device."""
         if isinstance(value, NDBuffer) and value._dtype == self._dtype:
+            wait_for_writes(value)
             return bring_to_current_device(value._data)
         if isinstance(value, buffer_core.NDBuffer):
             value = value.as_numpy_array()
@@ -392,29 +422,33 @@ class NDBuffer(DeviceResident, buffer_core.NDBuffer):
 
     def fill(self, value: Any) -> None:
         with self._on_own_device(), _naming_value(value):
-            if self._raw:
-                scalar = np.empty((), dtype=self._dtype)
-                scalar[()] = value
-                self._fill_with(scalar)
-            else:
-                self._fill_native(value[()] if isinstance(value, np.ndarray) else value)
+            if is_device_array(value):
+                value = import_device_array(value).get()  # a 0-d device scalar: one element
+            scalar = np.empty((), dtype=self._dtype)
+            scalar[()] = value[()] if isinstance(value, np.ndarray) else value
+            self._write_bits((Ellipsis,), scalar)
+            self._mark_written()
 
-    def _fill_with(self, scalar: np.ndarray[Any, Any]) -> None:
-        """Set every element to the 0-d host array ``scalar`` of this buffer's dtype."""
-        cp = cupy()
-        with self._on_own_device():
-            if self._raw:
-                self._data[...] = cp.asarray(np.frombuffer(scalar.tobytes(), dtype=np.uint8))
-            else:
-                self._fill_native(scalar[()])
+    def _write_bits(self, parts: tuple[Any, ...], scalar: np.ndarray[Any, Any]) -> None:
+        """Set the elements ``parts`` selects to the bit pattern of the 0-d host array ``scalar``.
 
-    def _fill_native(self, value: Any) -> None:
-        """``fill`` for CuPy dtypes, keeping the sign of -0.0 (see :func:`_signed_zero`)."""
-        zero = _signed_zero(value, self._dtype)
-        if zero is None:
-            self._data.fill(value)
+        Not through CuPy's fill or a 0-d array: ``ndarray.fill`` memsets when
+        the value compares equal to zero (CuPy's core.pyx), writing -0.0 as
+        0.0; ``cupy.asarray`` of a 0-d array calls that same fill; and CuPy 13
+        converts the value with ``.item()``, a Python float, on the way, which
+        need not keep a NaN's payload. Unsigned integers of the element's
+        width carry the exact bits through either path.
+        """
+        bits = scalar.tobytes()
+        if self._raw:
+            pattern = as_device_array(np.frombuffer(bits, dtype=np.uint8))
+            self._data[(*parts, slice(None))] = pattern
+            return
+        words, trailing = _bit_pattern_view(self._data)
+        if trailing:
+            words[(*parts, slice(None))] = as_device_array(np.frombuffer(bits, dtype=np.uint64))
         else:
-            self._data[...] = cupy().asarray(zero)
+            words[parts] = np.frombuffer(bits, dtype=words.dtype)[0]
 
     def all_equal(self, other: Any, equal_nan: bool = True) -> bool:
         """Evaluated on the device; only the answer is copied to the host."""

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from buffer_gpu._cupy import cupy, out_of_memory_guard
+from buffer_gpu._cupy import alloc_pinned, out_of_memory_guard
 
 __all__ = ["CHUNK_BYTES", "StagingChunk", "StagingPool", "staging_pool"]
 
@@ -25,7 +25,8 @@ __all__ = ["CHUNK_BYTES", "StagingChunk", "StagingPool", "staging_pool"]
 #: a memcpy call: a few microseconds) is lost in the transfer time, small
 #: enough that two of them pin little memory.
 CHUNK_BYTES = 16 << 20
-#: Chunks kept pinned between transfers; more are allocated under concurrency.
+#: Chunks kept pinned between transfers (at most 64 MiB in all); concurrent
+#: transfers pin more, two each, and free them again when they end.
 _MAX_IDLE_CHUNKS = 4
 
 
@@ -82,7 +83,7 @@ class StagingPool:
             if self._idle:
                 return self._idle.pop()
         with out_of_memory_guard(self.chunk_bytes, "the host (pinned staging memory)"):
-            memory = cupy().cuda.alloc_pinned_memory(self.chunk_bytes)
+            memory = alloc_pinned(self.chunk_bytes)
         return StagingChunk(memory, self.chunk_bytes)
 
     def _give_back(self, chunk: StagingChunk) -> None:
@@ -91,8 +92,8 @@ class StagingPool:
                 # Kept with its pending copy: the next user waits for it.
                 self._idle.append(chunk)
                 return
-        # Dropped: CuPy's pinned allocator may hand the memory out again at
-        # once, so the copy still reading it must finish first.
+        # Dropped, and so unpinned and returned to the OS (see alloc_pinned):
+        # the copy still using it must finish first.
         chunk.wait()
 
 

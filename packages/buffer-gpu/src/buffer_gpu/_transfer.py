@@ -20,11 +20,15 @@ from typing import Any, Literal, cast
 import numpy as np
 import numpy.typing as npt
 
-from buffer_gpu._cupy import cupy
+from buffer_gpu._cupy import (
+    current_stream,
+    memcpy_device_to_host,
+    memcpy_host_to_device,
+    pointer_is_page_locked,
+)
 from buffer_gpu._pinned import StagingChunk, staging_pool
 
 __all__ = [
-    "copy_device_to_device",
     "copy_host",
     "host_byte_view",
     "is_page_locked",
@@ -33,11 +37,6 @@ __all__ = [
     "stage_to_host",
     "write_concatenated",
 ]
-
-_HOST_TO_DEVICE = 1  # cudaMemcpyHostToDevice
-_DEVICE_TO_HOST = 2  # cudaMemcpyDeviceToHost
-_DEFAULT = 4  # cudaMemcpyDefault: direction from the addresses (crosses devices with UVA)
-_MEMORY_TYPE_HOST = 1  # cudaMemoryTypeHost: page-locked host memory
 
 # One core copies pageable memory at well under PCIe 5 speed, so large copies
 # into and out of the staging chunks are split across a few threads (NumPy
@@ -108,12 +107,7 @@ def write_concatenated(
 
 def is_page_locked(array: npt.NDArray[Any]) -> bool:
     """Whether ``array``'s memory is pinned, so the copy engine can read it directly."""
-    runtime = cupy().cuda.runtime
-    try:
-        attributes = runtime.pointerGetAttributes(array.ctypes.data)
-    except runtime.CUDARuntimeError:
-        return False
-    return int(attributes.type) == _MEMORY_TYPE_HOST
+    return pointer_is_page_locked(int(array.ctypes.data))
 
 
 def stage_to_device(sources: Sequence[npt.NDArray[np.uint8]], destination: int) -> None:
@@ -122,17 +116,14 @@ def stage_to_device(sources: Sequence[npt.NDArray[np.uint8]], destination: int) 
     One host-to-device copy per staging chunk: many small sources share a
     chunk, so they cross the bus together.
     """
-    cp = cupy()
-    stream = cp.cuda.get_current_stream()
+    stream = current_stream()
     total = sum(int(s.size) for s in sources)
     if total == 0:
         return
     if len(sources) == 1 and is_page_locked(sources[0]):
         # Already pinned: one DMA, no staging. The caller owns that memory and
         # may reuse it once we return, so wait for the copy.
-        cp.cuda.runtime.memcpyAsync(
-            destination, sources[0].ctypes.data, total, _HOST_TO_DEVICE, stream.ptr
-        )
+        memcpy_host_to_device(destination, int(sources[0].ctypes.data), total, stream)
         stream.record().synchronize()
         return
     pool = staging_pool()
@@ -142,22 +133,19 @@ def stage_to_device(sources: Sequence[npt.NDArray[np.uint8]], destination: int) 
             chunk = chunks[index % len(chunks)]
             chunk.wait()
             write_concatenated(sources, start, chunk.host[: stop - start])
-            cp.cuda.runtime.memcpyAsync(
-                destination + start, chunk.pointer, stop - start, _HOST_TO_DEVICE, stream.ptr
-            )
+            memcpy_host_to_device(destination + start, chunk.pointer, stop - start, stream)
             chunk.pending = stream.record()
 
 
 def stage_to_host(source: int, out: npt.NDArray[np.uint8]) -> None:
-    """Copy ``out.size`` bytes from device address ``source`` into the host array ``out``."""
-    cp = cupy()
-    stream = cp.cuda.get_current_stream()
+    """Copy ``out.size`` bytes from device address ``source`` into the host array ``out``.
+
+    ``out`` is pageable memory (every caller allocates it with NumPy), so the
+    bytes always pass through the staging chunks.
+    """
+    stream = current_stream()
     total = int(out.size)
     if total == 0:
-        return
-    if is_page_locked(out):
-        cp.cuda.runtime.memcpyAsync(out.ctypes.data, source, total, _DEVICE_TO_HOST, stream.ptr)
-        stream.record().synchronize()
         return
     pool = staging_pool()
     ranges = plan_chunks(total, pool.chunk_bytes)
@@ -167,9 +155,7 @@ def stage_to_host(source: int, out: npt.NDArray[np.uint8]) -> None:
             chunk = chunks[index % len(chunks)]
             chunk.wait()
             start, stop = ranges[index]
-            cp.cuda.runtime.memcpyAsync(
-                chunk.pointer, source + start, stop - start, _DEVICE_TO_HOST, stream.ptr
-            )
+            memcpy_device_to_host(chunk.pointer, source + start, stop - start, stream)
             chunk.pending = stream.record()
 
         for index in range(len(chunks)):
@@ -181,12 +167,3 @@ def stage_to_host(source: int, out: npt.NDArray[np.uint8]) -> None:
             copy_host(out[start:stop], chunk.host[: stop - start])
             if index + len(chunks) < len(ranges):
                 issue(index + len(chunks))
-
-
-def copy_device_to_device(destination: int, source: int, nbytes: int) -> None:
-    """Queue a copy of ``nbytes`` between device addresses, possibly on different devices."""
-    if nbytes == 0:
-        return
-    cp = cupy()
-    stream = cp.cuda.get_current_stream()
-    cp.cuda.runtime.memcpyAsync(destination, source, nbytes, _DEFAULT, stream.ptr)

@@ -10,16 +10,18 @@ import argparse
 import functools
 import http.server
 import json
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from benchkit.compare import compare_runs, format_table, resolve_run
-from benchkit.config import CONFIG_FILE_NAME, load_thresholds
+from benchkit.compare import compare_runs, format_table, pool_runs, resolve_runs, verdict_line
+from benchkit.config import CONFIG_FILE_NAME, Thresholds, load_thresholds
 from benchkit.history import History, load_history
 from benchkit.machine import collect_machine_facts, machine_key
-from benchkit.site import build_site
+from benchkit.site import COMMIT_URL_ENV, SiteSummary, build_site, commit_url_from_remote
 from benchkit.suites import Suite, run_suites
+from benchkit.summary import run_summary
 
 __all__ = ["main"]
 
@@ -43,6 +45,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(json.dumps({"machine_key": machine_key(facts), **facts.to_machine_info()}, indent=2))
     except (ValueError, TypeError, FileNotFoundError) as exc:
         print(f"benchkit: error: {exc}", file=sys.stderr)
+        if args.command == "compare":
+            print("verdict: ERROR, bad arguments (exit 2)")
         return 2
     return 0
 
@@ -70,6 +74,14 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="keep every round's timing (stats.data); off by default to keep files small",
     )
+    run.add_argument(
+        "--log-dir",
+        type=Path,
+        help="write pytest's output to DIR/<run id>.log and show progress bars instead",
+    )
+    run.add_argument("--site", type=Path, help="rebuild the dashboard here after recording")
+    _add_commit_url(run)
+    _add_thresholds(run)
 
     dashboard = commands.add_parser("dashboard", help="build the static trend site")
     dashboard.add_argument(
@@ -78,15 +90,19 @@ def _parser() -> argparse.ArgumentParser:
     dashboard.add_argument("--out", type=Path, help="site directory (default: RESULTS/site)")
     dashboard.add_argument("--serve", action="store_true", help="serve the site on localhost")
     dashboard.add_argument("--port", type=int, default=8000, help="port for --serve (0: any free)")
+    _add_commit_url(dashboard)
     dashboard.add_argument(
-        "--commit-url", help="link template for commits, e.g. https://host/repo/commit/{commit}"
+        "--docs-url", help="link to the documentation in the header, e.g. ../index.html"
     )
     _add_thresholds(dashboard)
 
     compare = commands.add_parser(
         "compare",
         help="ratio table of two runs; exit 1 on a regression",
-        description="BASE and HEAD are run ids (or unique prefixes), commits, git refs or 'latest'.",
+        description=(
+            "BASE and HEAD are run ids (or unique prefixes), 'latest', commits or git refs; a"
+            " commit stands for all its runs on the machine, pooled (median per benchmark)."
+        ),
     )
     compare.add_argument("base")
     compare.add_argument("head")
@@ -96,6 +112,24 @@ def _parser() -> argparse.ArgumentParser:
 
     commands.add_parser("machine", help="print this machine's facts and key")
     return parser
+
+
+def _add_commit_url(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--commit-url",
+        help=(
+            "link template for commits, e.g. https://host/repo/commit/{commit}; 'none' for no"
+            f" links (default: ${COMMIT_URL_ENV}, else from `git remote get-url origin`)"
+        ),
+    )
+
+
+def _commit_url(option: str | None) -> str | None:
+    """The option, else the environment variable, else the origin remote; '' or 'none': no links."""
+    chosen = option if option is not None else os.environ.get(COMMIT_URL_ENV)
+    if chosen is None:
+        return commit_url_from_remote()
+    return None if chosen.strip().lower() in {"", "none"} else chosen
 
 
 def _add_thresholds(parser: argparse.ArgumentParser) -> None:
@@ -115,9 +149,27 @@ def _load(results: Path) -> History:
 
 def _run(args: argparse.Namespace, pytest_args: list[str]) -> int:
     suites = [Suite(package, Path(path), device) for package, path, device in args.suite]
+    thresholds = load_thresholds(args.thresholds or args.results / CONFIG_FILE_NAME)
+    commit_url = _commit_url(args.commit_url)
     outcomes = run_suites(
-        suites, args.results, pytest_args=pytest_args, keep_samples=args.keep_samples
+        suites,
+        args.results,
+        pytest_args=pytest_args,
+        keep_samples=args.keep_samples,
+        log_dir=args.log_dir,
     )
+    stored = [o.stored for o in outcomes if o.stored is not None]
+    site = None
+    if args.site is not None:
+        history = _load(args.results)
+        _report_site(build_site(history, args.site, thresholds=thresholds, commit_url=commit_url))
+        site = args.site / "index.html"
+    if stored:
+        history = _load(args.results)
+        run_id = stored[0].parent.name
+        run = next(r for r in history.runs if r.run_id == run_id)
+        log = args.log_dir / f"{run_id}.log" if args.log_dir else None
+        print(run_summary(history, run, thresholds, files=stored, site=site, log=log))
     failed = [o.suite.package for o in outcomes if o.returncode not in {0, 5}]
     if failed:
         print(f"benchkit: benchmark suite(s) failed: {', '.join(failed)}", file=sys.stderr)
@@ -129,16 +181,27 @@ def _dashboard(args: argparse.Namespace) -> int:
     out: Path = args.out or args.results / "site"
     history = _load(args.results)
     thresholds = load_thresholds(args.thresholds or args.results / CONFIG_FILE_NAME)
-    summary = build_site(history, out, thresholds=thresholds, commit_url=args.commit_url)
-    print(
-        f"benchkit: dashboard of {summary.runs} runs, {summary.benchmarks} benchmarks, "
-        f"{summary.machines} machine(s), {summary.flags} flagged steps"
-        + (f", {summary.skipped} file(s) skipped" if summary.skipped else "")
+    summary = build_site(
+        history,
+        out,
+        thresholds=thresholds,
+        commit_url=_commit_url(args.commit_url),
+        docs_url=args.docs_url,
     )
-    print(f"benchkit: open {summary.index_html.resolve().as_uri()}")
+    _report_site(summary)
     if args.serve:
         _serve(out, args.port)
     return 0
+
+
+def _report_site(summary: SiteSummary) -> None:
+    print(
+        f"benchkit: dashboard: {summary.runs} runs, {summary.benchmarks} charts of "
+        f"{summary.results} benchmarks, {summary.machines} machine(s); steps of ours: "
+        f"{summary.flags} confirmed, {summary.candidates} candidate(s), {summary.drift} drift"
+        + (f"; {summary.skipped} file(s) skipped" if summary.skipped else "")
+    )
+    print(f"benchkit: open {summary.index_html.resolve().as_uri()}")
 
 
 def _serve(directory: Path, port: int) -> None:
@@ -154,9 +217,11 @@ def _serve(directory: Path, port: int) -> None:
 
 def _compare(args: argparse.Namespace) -> int:
     history = _load(args.results)
-    thresholds = load_thresholds(args.thresholds or args.results / CONFIG_FILE_NAME)
-    base = resolve_run(history, args.base, machine=args.machine)
-    head = resolve_run(history, args.head, machine=args.machine)
+    thresholds: Thresholds = load_thresholds(args.thresholds or args.results / CONFIG_FILE_NAME)
+    # A commit names all its runs on the machine, pooled; a run id names one run.
+    base = pool_runs(resolve_runs(history, args.base, machine=args.machine))
+    head = pool_runs(resolve_runs(history, args.head, machine=args.machine))
     comparisons = compare_runs(history, base, head, thresholds)
-    print(format_table(base, head, comparisons))
+    print(format_table(base, head, comparisons, thresholds))
+    print(verdict_line(comparisons))
     return 1 if any(item.verdict == "regression" for item in comparisons) else 0

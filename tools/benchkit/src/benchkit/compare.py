@@ -1,24 +1,40 @@
-"""Compare two recorded runs benchmark by benchmark, as a ratio table.
+"""Compare two recorded runs benchmark by benchmark, as a table with a verdict.
 
-A benchmark regresses when head/base exceeds its noise-aware threshold (from
-the base machine's history, see :func:`benchkit.stats.relative_threshold`)
-*and* the two runs' interquartile ranges do not overlap, so a single noisy run
-on either side does not fail a pull request.
+Only benchmarks of ours are judged, by the rule in :mod:`benchkit.judge`: on
+``ours / baseline`` where baselines ran beside them in both runs, else on time;
+a change of time its baselines share is drift. Thresholds come from the base
+machine's history up to the base run (:func:`benchkit.stats.relative_threshold`),
+and the interquartile ranges must not overlap, so a single noisy run on either
+side does not fail a pull request. Baselines appear as context.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import statistics
 import subprocess
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
 from benchkit.config import Thresholds
-from benchkit.history import BenchResult, History, Run
-from benchkit.stats import relative_threshold
+from benchkit.history import BenchResult, History, Run, Stats
+from benchkit.judge import PairVerdict, baselines_by_ours, describe_rule, is_ours, judge_pair
+from benchkit.judge import pair_thresholds as _pair_thresholds
 
-__all__ = ["Comparison", "compare_runs", "format_seconds", "format_table", "resolve_run"]
+__all__ = [
+    "Comparison",
+    "compare_runs",
+    "format_result",
+    "format_seconds",
+    "format_table",
+    "pool_runs",
+    "resolve_run",
+    "resolve_runs",
+    "verdict_line",
+]
 
-Verdict = Literal["regression", "improvement", "same", "new", "gone"]
+Verdict = Literal["regression", "improvement", "same", "drift", "new", "gone", "baseline"]
 
 
 @dataclass(frozen=True)
@@ -30,6 +46,8 @@ class Comparison:
     head: BenchResult | None
     threshold: float
     verdict: Verdict
+    # The evidence for a benchmark of ours; None for a baseline (context).
+    judgement: PairVerdict | None = None
 
     @property
     def ratio(self) -> float | None:
@@ -38,31 +56,90 @@ class Comparison:
             return None
         return self.head.stats.median / self.base.stats.median
 
+    @property
+    def is_ours(self) -> bool:
+        return self.judgement is not None
+
 
 def resolve_run(history: History, ref: str, *, machine: str | None = None) -> Run:
     """Find a run by id, unique id prefix, ``latest``, commit prefix or git ref.
 
     Several runs at one commit resolve to the newest of them. ``machine``
-    restricts the candidates to one machine key.
+    restricts the candidates to one machine key. A git ref that exists but
+    has no recorded run is told apart from a reference that names nothing.
     """
+    return resolve_runs(history, ref, machine=machine)[-1]
+
+
+def resolve_runs(history: History, ref: str, *, machine: str | None = None) -> list[Run]:
+    """Like :func:`resolve_run`, but a commit (or git ref) gives every run of it on its machine."""
+    run = _resolve(history, ref, machine=machine)
+    if isinstance(run, Run):
+        return [run]
+    return run
+
+
+def pool_runs(runs: list[Run]) -> Run:
+    """Several runs of one commit on one machine as one run: per benchmark the median statistics.
+
+    The median of three runs is not moved by one run that a busy machine
+    slowed down, which a single run's median can be.
+    """
+    if not runs:
+        msg = "runs must hold at least one run, got none"
+        raise ValueError(msg)
+    if len(runs) == 1:
+        return runs[0]
+    keys = {(run.machine_key, run.commit) for run in runs}
+    if len(keys) > 1:
+        msg = f"runs must share one machine and commit to be pooled, got {sorted(map(str, keys))}"
+        raise ValueError(msg)
+    newest = runs[-1]
+    results: dict[str, BenchResult] = {}
+    for fullname in sorted({name for run in runs for name in run.results}):
+        found = [run.results[fullname] for run in runs if fullname in run.results]
+        stats = [result.stats for result in found]
+        pooled = Stats(
+            median=statistics.median(s.median for s in stats),
+            q1=statistics.median(s.q1 for s in stats),
+            q3=statistics.median(s.q3 for s in stats),
+            min=min(s.min for s in stats),
+            max=max(s.max for s in stats),
+            mean=statistics.fmean(s.mean for s in stats),
+            stddev=statistics.median(s.stddev for s in stats),
+            rounds=sum(s.rounds for s in stats),
+        )
+        results[fullname] = dataclasses.replace(found[-1], stats=pooled)
+    return dataclasses.replace(
+        newest,
+        run_id=f"{newest.short_commit} ({len(runs)} runs pooled)",
+        packages=sorted({p for run in runs for p in run.packages}),
+        files=[f for run in runs for f in run.files],
+        results=results,
+    )
+
+
+def _resolve(history: History, ref: str, *, machine: str | None) -> Run | list[Run]:
+    """One run (by id or 'latest') or every run of one commit, oldest first."""
     if not ref:
         msg = f"run reference must be a non-empty string, got {ref!r}"
         raise ValueError(msg)
     runs = [run for run in history.runs if machine is None or run.machine_key == machine]
+    where = f" for machine {machine!r}" if machine else ""
     if not runs:
-        where = f" for machine {machine!r}" if machine else ""
         msg = f"no recorded runs{where} under {str(history.root)!r}"
         raise ValueError(msg)
     if ref == "latest":
         return runs[-1]
     exact = [run for run in runs if run.run_id == ref]
     if exact:
-        return _newest(exact, ref)
+        return _newest(exact, ref)[-1]
     by_prefix = [run for run in runs if run.run_id.startswith(ref)]
     if len({run.run_id for run in by_prefix}) == 1:
-        return _newest(by_prefix, ref)
+        return _newest(by_prefix, ref)[-1]
     commit = ref.lower()
     by_commit = [run for run in runs if run.commit and run.commit.lower().startswith(commit)]
+    resolved = None
     if not by_commit:
         resolved = _git_rev_parse(ref)
         if resolved:
@@ -73,11 +150,21 @@ def resolve_run(history: History, ref: str, *, machine: str | None = None) -> Ru
         ids = ", ".join(sorted({run.run_id for run in by_prefix})[:5])
         msg = f"run reference {ref!r} is ambiguous: matches {ids}"
         raise ValueError(msg)
-    msg = f"run reference {ref!r} matches no run id, commit or git ref in {str(history.root)!r}"
+    if resolved:
+        msg = (
+            f"run reference {ref!r} is commit {resolved[:10]}, which has no recorded run{where}"
+            f" in {str(history.root)!r}; run `nox -s bench` there, or pick a recorded commit"
+            f" (latest: {runs[-1].short_commit})"
+        )
+        raise ValueError(msg)
+    msg = (
+        f"run reference {ref!r} is not a run id, a recorded commit or a git ref"
+        f" (history: {str(history.root)!r})"
+    )
     raise ValueError(msg)
 
 
-def _newest(candidates: list[Run], ref: str) -> Run:
+def _newest(candidates: list[Run], ref: str) -> list[Run]:
     machines = {run.machine_key for run in candidates}
     if len(machines) > 1:
         msg = (
@@ -85,7 +172,7 @@ def _newest(candidates: list[Run], ref: str) -> Run:
             " pass --machine KEY to choose one"
         )
         raise ValueError(msg)
-    return candidates[-1]
+    return candidates
 
 
 def _git_rev_parse(ref: str) -> str | None:
@@ -109,39 +196,47 @@ def _git_rev_parse(ref: str) -> str | None:
 def compare_runs(
     history: History, base: Run, head: Run, thresholds: Thresholds
 ) -> list[Comparison]:
-    """Every benchmark of either run, sorted by name."""
-    earlier = [run for run in history.runs if run.machine_key == base.machine_key]
-    cutoff = earlier.index(base) + 1 if base in earlier else len(earlier)
+    """Every benchmark of either run, sorted by name; ours judged, baselines as context."""
+    # The history up to the base run (or the newest run of a pooled base).
+    earlier = [
+        run for run in history.runs if run.machine_key == base.machine_key and run.time <= base.time
+    ]
+    cutoff = len(earlier)
+    base_pairs, head_pairs = baselines_by_ours(base), baselines_by_ours(head)
     comparisons: list[Comparison] = []
     for fullname in sorted(set(base.results) | set(head.results)):
-        config = thresholds.for_benchmark(fullname)
         before = base.results.get(fullname)
         after = head.results.get(fullname)
-        baseline = [
-            run.results[fullname].stats.median
-            for run in earlier[:cutoff]
-            if fullname in run.results
-        ][-config.window :]
-        threshold = relative_threshold(baseline, config)
+        config = thresholds.for_benchmark(fullname)
+        time_threshold, ratio_thresholds = _pair_thresholds(earlier[:cutoff], fullname, config)
+        if not is_ours(before or after):  # type: ignore[arg-type]  # one of them is set
+            comparisons.append(Comparison(fullname, before, after, time_threshold, "baseline"))
+            continue
+        judgement = judge_pair(
+            before,
+            after,
+            before_baselines=base_pairs.get(fullname, {}),
+            after_baselines=head_pairs.get(fullname, {}),
+            time_threshold=time_threshold,
+            ratio_thresholds=ratio_thresholds,
+        )
         comparisons.append(
-            Comparison(fullname, before, after, threshold, _verdict(before, after, threshold))
+            Comparison(fullname, before, after, time_threshold, judgement.verdict, judgement)
         )
     return comparisons
 
 
-def _verdict(base: BenchResult | None, head: BenchResult | None, threshold: float) -> Verdict:
-    if base is None:
-        return "new"
-    if head is None:
-        return "gone"
-    if base.stats.median <= 0:
-        return "same"
-    change = head.stats.median / base.stats.median - 1.0
-    if change > threshold and head.stats.q1 > base.stats.q3:
-        return "regression"
-    if change < -threshold and head.stats.q3 < base.stats.q1:
-        return "improvement"
-    return "same"
+def format_result(result: BenchResult | None) -> str:
+    """The median time, with GB/s when the benchmark declares ``extra_info["bytes"]``."""
+    if result is None:
+        return "-"
+    text = format_seconds(result.stats.median)
+    nbytes = result.extra_info.get("bytes")
+    if isinstance(nbytes, bool) or not isinstance(nbytes, int) or nbytes <= 0:
+        return text
+    if result.stats.median > 0:
+        text += f" ({nbytes / result.stats.median / 1e9:.3g} GB/s)"
+    return text
 
 
 def format_seconds(seconds: float) -> str:
@@ -152,39 +247,94 @@ def format_seconds(seconds: float) -> str:
     return f"{seconds / 1e-9:.3g} ns"
 
 
-def format_table(base: Run, head: Run, comparisons: list[Comparison]) -> str:
-    """The ratio table as plain text, worst regressions first."""
+_ORDER = {"regression": 0, "improvement": 1, "drift": 2, "same": 3, "new": 4, "gone": 5}
+
+
+def format_table(
+    base: Run, head: Run, comparisons: list[Comparison], thresholds: Thresholds | None = None
+) -> str:
+    """The rule, the table of ours (worst first), the baselines as context, the counts."""
+    config = (thresholds or Thresholds()).default
     lines = [
         f"base: {base.run_id} ({base.machine_key}, commit {base.short_commit})",
         f"head: {head.run_id} ({head.machine_key}, commit {head.short_commit})",
     ]
     if base.machine_key != head.machine_key:
         lines.append("warning: the runs are from different machines; ratios mix hardware")
-    order = {"regression": 0, "improvement": 1, "same": 2, "new": 3, "gone": 4}
-    rows = sorted(comparisons, key=lambda c: (order[c.verdict], -(c.ratio or 0.0), c.fullname))
-    header = ("benchmark", "base", "head", "head/base", "threshold", "verdict")
+    if base.run_id == head.run_id and base.machine_key == head.machine_key:
+        lines.append("warning: BASE and HEAD are the same run; nothing can have changed")
+    elif set(base.files) & set(head.files):
+        lines.append("warning: BASE and HEAD share recorded runs (a commit's runs are pooled)")
+    lines.append(f"rule: {describe_rule(config)}")
+    files = sorted({c.fullname.rsplit("::", 1)[0] for c in comparisons if "::" in c.fullname})
+    if files:
+        lines.append(f"files: {', '.join(files)}")
+    ours = sorted(
+        (c for c in comparisons if c.is_ours),
+        key=lambda c: (_ORDER[c.verdict], -(c.ratio or 0.0), c.fullname),
+    )
+    context = [c for c in comparisons if not c.is_ours]
+    header = ("benchmark of ours", "base", "head", "head/base", "verdict", "why")
     table = [header]
-    for item in rows:
-        ratio = item.ratio
+    for item in ours:
+        judgement = item.judgement
         table.append(
             (
-                item.fullname,
-                format_seconds(item.base.stats.median) if item.base else "-",
-                format_seconds(item.head.stats.median) if item.head else "-",
-                f"{ratio:.3f}" if ratio is not None else "-",
-                f"±{item.threshold:.0%}",
+                _short(item.fullname),
+                format_result(item.base),
+                format_result(item.head),
+                f"{item.ratio:.3f}" if item.ratio is not None else "-",
                 item.verdict,
+                judgement.reason if judgement else "",
             )
         )
-    widths = [max(len(row[col]) for row in table) for col in range(len(header))]
-    for row in table:
-        cells = [row[0].ljust(widths[0])] + [
-            cell.rjust(width) for cell, width in zip(row[1:], widths[1:], strict=True)
+    lines += _columns(table)
+    if context:
+        lines.append("baselines (context, not judged):")
+        rows = [("baseline", "base", "head", "head/base")]
+        rows += [
+            (
+                _short(item.fullname),
+                format_result(item.base),
+                format_result(item.head),
+                f"{item.ratio:.3f}" if item.ratio is not None else "-",
+            )
+            for item in context
         ]
-        lines.append("  ".join(cells).rstrip())
-    counts = {kind: sum(1 for c in comparisons if c.verdict == kind) for kind in order}
+        lines += ["  " + line for line in _columns(rows)]
+    counts = {kind: sum(1 for c in ours if c.verdict == kind) for kind in _ORDER}
     lines.append(
         f"{counts['regression']} regressed, {counts['improvement']} improved, "
-        f"{counts['same']} unchanged, {counts['new']} new, {counts['gone']} gone"
+        f"{counts['drift']} drift, {counts['same']} unchanged, {counts['new']} new, "
+        f"{counts['gone']} gone; {len(context)} baseline(s) not judged"
     )
     return "\n".join(lines)
+
+
+def verdict_line(comparisons: list[Comparison]) -> str:
+    """The last line of ``bench-compare``: pass or fail, and why."""
+    regressed = [c for c in comparisons if c.verdict == "regression"]
+    if regressed:
+        names = ", ".join(_short(c.fullname) for c in regressed[:3])
+        more = f" and {len(regressed) - 3} more" if len(regressed) > 3 else ""
+        return f"verdict: FAIL, {len(regressed)} regression(s) of ours: {names}{more}"
+    drift = sum(1 for c in comparisons if c.verdict == "drift")
+    improved = sum(1 for c in comparisons if c.verdict == "improvement")
+    return f"verdict: OK, no regression of ours ({improved} improved, {drift} drift)"
+
+
+def _short(fullname: str) -> str:
+    """The test id without its file: every table row of one suite shares the path."""
+    return fullname.rsplit("::", 1)[-1]
+
+
+def _columns(table: Sequence[tuple[str, ...]]) -> list[str]:
+    widths = [max(len(row[col]) for row in table) for col in range(len(table[0]))]
+    lines = []
+    for row in table:
+        cells = [row[0].ljust(widths[0])]
+        for number, (cell, width) in enumerate(zip(row[1:], widths[1:], strict=True), start=1):
+            # Text columns (verdict, why) read left-aligned; numbers right-aligned.
+            cells.append(cell.ljust(width) if number >= 4 else cell.rjust(width))
+        lines.append("  ".join(cells).rstrip())
+    return lines

@@ -19,8 +19,8 @@ import importlib.util
 import json
 import re
 import shutil
+import subprocess
 from collections import defaultdict
-from collections.abc import Iterable
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -28,10 +28,31 @@ from typing import Any
 
 from benchkit.config import Thresholds
 from benchkit.history import SITE_MARKER, BenchResult, History, Run
+from benchkit.judge import (
+    Flag,
+    baselines_by_ours,
+    describe_rule,
+    flag_history,
+    is_ours,
+    level_threshold,
+)
 from benchkit.machine import slugify
-from benchkit.stats import detect_steps, relative_threshold
 
-__all__ = ["SiteSummary", "benchmark_id", "build_site", "plotly_js_path"]
+__all__ = [
+    "COMMIT_URL_ENV",
+    "SiteSummary",
+    "benchmark_id",
+    "build_site",
+    "commit_url_from_remote",
+    "plotly_js_path",
+]
+
+# Overrides the commit link template that `git remote get-url origin` gives.
+COMMIT_URL_ENV = "BENCHKIT_COMMIT_URL"
+_REMOTE = re.compile(
+    r"^(?:https?://(?:[^@/]+@)?|ssh://(?:[^@/]+@)?|[^@/:]+@)"
+    r"(?P<host>github\.com|gitlab\.com)[:/](?P<path>[^\s]+?)(?:\.git)?/?$"
+)
 
 _ASSETS = ("index.html", "app.js", "style.css")
 _OUR_IMPL = "ours"
@@ -44,10 +65,13 @@ class SiteSummary:
 
     index_html: Path
     runs: int
-    benchmarks: int
+    benchmarks: int  # charts: one per pytest-benchmark group (or test function)
     machines: int
-    flags: int
+    flags: int  # confirmed regressions and improvements of ours: the ones that count
     skipped: int
+    candidates: int = 0  # steps of ours not yet confirmed by enough runs
+    drift: int = 0  # steps of ours that the same-run baselines shared
+    results: int = 0  # distinct benchmarks (parametrizations), ours and baselines
 
 
 def plotly_js_path() -> Path:
@@ -60,6 +84,31 @@ def plotly_js_path() -> Path:
             return candidate
     msg = "plotly.min.js not found: install the 'plotly' Python package (benchkit depends on it)"
     raise FileNotFoundError(msg)
+
+
+def commit_url_from_remote(cwd: Path | None = None, remote: str = "origin") -> str | None:
+    """A commit link template from the git remote, or None (no remote, or an unknown host).
+
+    GitHub and GitLab remotes, over https or ssh, become
+    ``https://<host>/<owner>/<repo>/commit/{commit}`` (``/-/commit/`` on GitLab).
+    """
+    try:
+        done = subprocess.run(
+            ["git", "remote", "get-url", remote],
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=False,
+            cwd=cwd,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    match = _REMOTE.match(done.stdout.strip()) if done.returncode == 0 else None
+    if match is None:
+        return None
+    host, path = match.group("host"), match.group("path")
+    middle = "/-/commit/" if host == "gitlab.com" else "/commit/"
+    return f"https://{host}/{path}{middle}{{commit}}"
 
 
 def benchmark_id(base: str) -> str:
@@ -75,10 +124,18 @@ def build_site(
     *,
     thresholds: Thresholds | None = None,
     commit_url: str | None = None,
+    docs_url: str | None = None,
 ) -> SiteSummary:
-    """Write the site into ``out`` (replacing a previous build there)."""
+    """Write the site into ``out`` (replacing a previous build there).
+
+    ``docs_url``, when given, is linked from the page header as
+    "Documentation" (the published site passes ``../index.html``).
+    """
     if commit_url is not None and "{commit}" not in commit_url:
         msg = f"commit_url must contain '{{commit}}', got {commit_url!r}"
+        raise ValueError(msg)
+    if docs_url is not None and not _is_safe_link(docs_url):
+        msg = f"docs_url must be a relative path or an http(s) URL, got {docs_url!r}"
         raise ValueError(msg)
     thresholds = thresholds or Thresholds()
     _prepare_out(out)
@@ -88,11 +145,12 @@ def build_site(
         by_machine[run.machine_key].append(run)
 
     benchmarks, flags, run_thresholds = _write_benchmarks(out, by_machine, run_index, thresholds)
-    _write_runs(out, history.runs, run_thresholds)
+    _write_runs(out, history.runs, run_thresholds, thresholds)
     ratio_machines = _write_ratios(out, by_machine, run_index)
     index = {
         "generated": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "commit_url": commit_url,
+        "docs_url": docs_url,
         "machines": [_machine_entry(key, runs) for key, runs in sorted(by_machine.items())],
         "runs": [_run_entry(run) for run in history.runs],
         "benchmarks": benchmarks,
@@ -102,6 +160,7 @@ def build_site(
             {"path": _display_path(item.path, history.root), "reason": item.reason}
             for item in history.skipped
         ],
+        "rule": describe_rule(thresholds.default),
         "thresholds": {
             "default": dataclasses.asdict(thresholds.default),
             "overrides": [
@@ -115,9 +174,20 @@ def build_site(
         runs=len(history.runs),
         benchmarks=len(benchmarks),
         machines=len(by_machine),
-        flags=len(flags),
+        flags=sum(1 for flag in flags if flag["status"] == "confirmed"),
         skipped=len(history.skipped),
+        candidates=sum(1 for flag in flags if flag["status"] == "candidate"),
+        drift=sum(1 for flag in flags if flag["status"] == "drift"),
+        results=len({name for run in history.runs for name in run.results}),
     )
+
+
+def _is_safe_link(url: str) -> bool:
+    """Whether ``url`` is a link the page may follow: relative, or http(s) (never javascript:)."""
+    scheme, _, rest = url.partition(":")
+    if not rest or "/" in scheme:
+        return bool(url.strip())
+    return scheme.lower() in {"http", "https"}
 
 
 def _prepare_out(out: Path) -> None:
@@ -195,12 +265,16 @@ def _write_benchmarks(
 
     A chart holds one pytest-benchmark group (or one test function when it has
     no group): every parametrization and every implementation measured for that
-    operation, so ours, zarr and the hardware limit share an axis.
+    operation, so ours, zarr and the hardware limit share an axis. Flags come
+    from :func:`benchkit.judge.flag_history`: ours judged against its baselines.
     """
     charts: dict[str, dict[str, Any]] = {}
     flags: list[dict[str, Any]] = []
     run_thresholds: dict[int, dict[str, float]] = defaultdict(dict)
     for machine, runs in sorted(by_machine.items()):
+        flags_by_name: dict[str, list[Flag]] = defaultdict(list)
+        for flag in flag_history(runs, thresholds):
+            flags_by_name[flag.fullname].append(flag)
         series_runs: dict[str, list[Run]] = defaultdict(list)
         for run in runs:
             for fullname in run.results:
@@ -211,8 +285,9 @@ def _write_benchmarks(
             config = thresholds.for_benchmark(fullname)
             medians = [result.stats.median for result in results]
             for position, run in enumerate(with_result):
-                window = medians[max(0, position + 1 - config.window) : position + 1]
-                run_thresholds[run_index[id(run)]][fullname] = relative_threshold(window, config)
+                run_thresholds[run_index[id(run)]][fullname] = level_threshold(
+                    medians[: position + 1], config
+                )
             chart_id = benchmark_id(latest.chart_key)
             chart = charts.setdefault(
                 chart_id,
@@ -223,13 +298,17 @@ def _write_benchmarks(
                     "devices": set(),
                     "machines": set(),
                     "series": [],
-                    "flags": {"regression": 0, "improvement": 0},
+                    "flags": {"regression": 0, "improvement": 0, "candidate": 0, "drift": 0},
                 },
             )
             chart["tests"].add(latest.base)
             chart["devices"].add(latest.device)
             chart["machines"].add(machine)
-            steps = detect_steps(medians, config)
+            entries = [
+                _flag_entry(flag, chart_id, latest, run_index)
+                for flag in flags_by_name.get(fullname, [])
+            ]
+            nbytes = latest.extra_info.get("bytes")
             chart["series"].append(
                 {
                     "machine": machine,
@@ -237,8 +316,13 @@ def _write_benchmarks(
                     "name": latest.fullname.rsplit("::", 1)[-1],
                     "param": latest.param,
                     "impl": latest.impl,
+                    "role": "ours" if is_ours(latest) else "baseline",
                     "variant": latest.variant,
                     "device": latest.device,
+                    # Bytes moved per call (extra_info["bytes"]): the page also shows GB/s.
+                    "bytes": nbytes
+                    if isinstance(nbytes, int) and not isinstance(nbytes, bool) and nbytes > 0
+                    else None,
                     "points": [
                         [
                             run_index[id(run)],
@@ -251,38 +335,14 @@ def _write_benchmarks(
                         ]
                         for run, r in zip(with_result, results, strict=True)
                     ],
-                    "steps": [
-                        {
-                            "run": run_index[id(with_result[step.index])],
-                            "kind": step.kind,
-                            "before": step.before,
-                            "after": step.after,
-                            "threshold": step.threshold,
-                            "confirmed": step.confirmed,
-                        }
-                        for step in steps
-                    ],
+                    "flags": entries,
                 }
             )
-            for step in steps:
-                chart["flags"][step.kind] += 1
-                flags.append(
-                    {
-                        "bench": chart_id,
-                        "fullname": fullname,
-                        "name": latest.fullname.rsplit("::", 1)[-1],
-                        "machine": machine,
-                        "device": latest.device,
-                        "run": run_index[id(with_result[step.index])],
-                        "kind": step.kind,
-                        "before": step.before,
-                        "after": step.after,
-                        "change": step.change,
-                        "threshold": step.threshold,
-                        "confirmed": step.confirmed,
-                    }
-                )
-    entries: list[dict[str, Any]] = []
+            for entry in entries:
+                status = entry["status"]
+                chart["flags"][entry["kind"] if status == "confirmed" else status] += 1
+            flags.extend(entries)
+    entries_out: list[dict[str, Any]] = []
     for chart_id, chart in sorted(charts.items(), key=lambda item: item[1]["title"]):
         _label_series(chart["series"])
         _write_data(
@@ -290,7 +350,7 @@ def _write_benchmarks(
             f"bench/{chart_id}",
             {"id": chart_id, "title": chart["title"], "series": chart["series"]},
         )
-        entries.append(
+        entries_out.append(
             {
                 "id": chart_id,
                 "title": chart["title"],
@@ -300,10 +360,38 @@ def _write_benchmarks(
                 "machines": sorted(chart["machines"]),
                 "labels": sorted({series["label"] for series in chart["series"]}),
                 "flags": chart["flags"],
+                "bytes": any(series["bytes"] for series in chart["series"]),
             }
         )
-    flags.sort(key=lambda flag: (-flag["run"], flag["fullname"]))
-    return entries, flags, run_thresholds
+    flags.sort(key=lambda flag: (_STATUS_ORDER[flag["status"]], -flag["run"], flag["fullname"]))
+    return entries_out, flags, run_thresholds
+
+
+_STATUS_ORDER = {"confirmed": 0, "candidate": 1, "drift": 2}
+
+
+def _flag_entry(
+    flag: Flag, chart_id: str, latest: BenchResult, run_index: dict[int, int]
+) -> dict[str, Any]:
+    return {
+        "bench": chart_id,
+        "fullname": flag.fullname,
+        "name": latest.fullname.rsplit("::", 1)[-1],
+        "machine": flag.machine,
+        "device": latest.device,
+        "run": run_index[id(flag.run)],
+        "kind": flag.kind,
+        "status": flag.status,
+        "judged_on": flag.judged_on,
+        "before": flag.before,
+        "after": flag.after,
+        "change": flag.change,
+        "threshold": flag.threshold,
+        "ratio_changes": dict(sorted(flag.ratio_changes.items())),
+        "baseline_changes": dict(sorted(flag.baseline_changes.items())),
+        # Kept for readers of older sites: true only for a counted step.
+        "confirmed": flag.status == "confirmed",
+    }
 
 
 def _label_series(series: list[dict[str, Any]]) -> None:
@@ -320,22 +408,42 @@ def _label_series(series: list[dict[str, Any]]) -> None:
             item["label"] = item["name"]
 
 
-def _write_runs(out: Path, runs: list[Run], run_thresholds: dict[int, dict[str, float]]) -> None:
+def _write_runs(
+    out: Path,
+    runs: list[Run],
+    run_thresholds: dict[int, dict[str, float]],
+    thresholds: Thresholds,
+) -> None:
+    """One file per run: every result, and what the compare view needs to judge ours.
+
+    The thresholds are those in force at that run on its machine (its own and
+    up to ``window - 1`` earlier runs), as ``bench-compare`` uses for a base run.
+    """
+    ratio_history: dict[tuple[str, str, str], list[float]] = defaultdict(list)
     for number, run in enumerate(runs):
-        payload = {
-            "run": number,
-            "results": {
-                fullname: {
-                    "bench": benchmark_id(result.chart_key),
-                    "device": result.device,
-                    "median": result.stats.median,
-                    "q1": result.stats.q1,
-                    "q3": result.stats.q3,
-                    "threshold": run_thresholds[number].get(fullname),
+        pairs = baselines_by_ours(run)
+        results: dict[str, dict[str, Any]] = {}
+        for fullname, result in sorted(run.results.items()):
+            config = thresholds.for_benchmark(fullname)
+            entry: dict[str, Any] = {
+                "bench": benchmark_id(result.chart_key),
+                "device": result.device,
+                "median": result.stats.median,
+                "q1": result.stats.q1,
+                "q3": result.stats.q3,
+                "threshold": run_thresholds[number].get(fullname),
+                "ours": is_ours(result),
+                "baselines": {},
+            }
+            for impl, baseline in sorted(pairs.get(fullname, {}).items()):
+                series = ratio_history[(run.machine_key, fullname, impl)]
+                series.append(result.stats.median / baseline.stats.median)
+                entry["baselines"][impl] = {
+                    "fullname": baseline.fullname,
+                    "threshold": level_threshold(series, config),
                 }
-                for fullname, result in sorted(run.results.items())
-            },
-        }
+            results[fullname] = entry
+        payload = {"run": number, "results": results}
         _write_data(out / "data" / "runs" / f"{number}.js", f"runs/{number}", payload)
 
 
@@ -346,26 +454,43 @@ def _write_ratios(
     written: list[dict[str, str]] = []
     for machine, runs in sorted(by_machine.items()):
         series: dict[tuple[str, str], dict[str, Any]] = {}
+        # A scope whose ours is measured with one variant only is named once:
+        # the group title already says what the variant would repeat.
+        variants: dict[str, set[str]] = defaultdict(set)
         for run in runs:
-            for key, ours, baseline in _pairs(run):
-                entry = series.setdefault(
-                    (key, baseline.impl or ""),
-                    {
-                        "pair": key,
-                        "baseline": baseline.impl,
-                        "device": ours.device,
-                        "bench": benchmark_id(ours.chart_key),
-                        "points": [],
-                    },
-                )
-                entry["points"].append(
-                    [
-                        run_index[id(run)],
-                        _sig(ours.stats.median / baseline.stats.median),
-                        _sig(ours.stats.median),
-                        _sig(baseline.stats.median),
-                    ]
-                )
+            for result in run.results.values():
+                if result.impl is not None and is_ours(result):
+                    variants[result.group or result.base].add(result.variant)
+        for run in runs:
+            pairs = baselines_by_ours(run)
+            for fullname, baselines in sorted(pairs.items()):
+                ours = run.results[fullname]
+                scope = ours.group or ours.base
+                label = scope if ours.group else scope.rsplit("::", 1)[-1]
+                if len(variants[scope]) > 1 and ours.variant:
+                    label = f"{label} [{ours.variant}]"
+                if ours.impl != "ours":
+                    label = f"{label} ({ours.impl})"
+                for impl, baseline in sorted(baselines.items()):
+                    entry = series.setdefault(
+                        (fullname, impl),
+                        {
+                            "pair": label,
+                            "fullname": fullname,
+                            "baseline": impl,
+                            "device": ours.device,
+                            "bench": benchmark_id(ours.chart_key),
+                            "points": [],
+                        },
+                    )
+                    entry["points"].append(
+                        [
+                            run_index[id(run)],
+                            _sig(ours.stats.median / baseline.stats.median),
+                            _sig(ours.stats.median),
+                            _sig(baseline.stats.median),
+                        ]
+                    )
         if series:
             digest = hashlib.sha1(machine.encode(), usedforsecurity=False).hexdigest()[:6]
             key = f"ratios/{slugify(machine)[:60]}-{digest}"
@@ -373,22 +498,6 @@ def _write_ratios(
             ordered = sorted(series.values(), key=lambda s: (s["baseline"] != "zarr", s["pair"]))
             _write_data(out / "data" / f"{key}.js", key, {"machine": machine, "series": ordered})
     return written
-
-
-def _pairs(run: Run) -> Iterable[tuple[str, BenchResult, BenchResult]]:
-    """(pair key, ours, baseline) for every baseline measured beside one of ours."""
-    sides: dict[str, dict[str, list[BenchResult]]] = defaultdict(dict)
-    for result in run.results.values():
-        if result.impl:
-            sides[result.pair_key].setdefault(result.impl, []).append(result)
-    for key, found in sorted(sides.items()):
-        ours = found.get(_OUR_IMPL, [])
-        # Ambiguous pairings (two "ours" in one scope) are left out rather than guessed.
-        if len(ours) != 1:
-            continue
-        for impl, baselines in sorted(found.items()):
-            if impl != _OUR_IMPL and len(baselines) == 1 and baselines[0].stats.median > 0:
-                yield key, ours[0], baselines[0]
 
 
 def _sig(value: float) -> float:

@@ -73,6 +73,12 @@ ALL_EQUAL_CASES: list[tuple[Any, Any, bool, bool]] = [
     (np.concatenate([np.full(99_999, 7, "i2"), [8]]).astype("i2"), 7, True, False),
     (np.full((300, 300), 2.5, order="F"), 2.5, True, True),
     (np.full((300, 300), 2.5)[::2, 1::3], 2.5, True, True),
+    # 0.1 has no exact float32: a float32 0.1 is not the float64 0.1 (NumPy 2
+    # promotes; CuPy 13 would cast by value and say equal), but is itself.
+    (np.full(3, 0.1, dtype="f4"), np.float64(0.1), True, False),
+    (np.full(3, 0.1, dtype="f4"), 0.1, True, False),
+    (np.full(3, 0.1, dtype="f4"), np.float32(0.1), True, True),
+    (np.full(3, 7, dtype="i4"), 7.5, True, False),
 ]
 
 

@@ -76,17 +76,99 @@
     return url ? el("a", { href: url, target: "_blank", rel: "noopener noreferrer" }, label) : label;
   }
 
-  const PALETTE = ["#2557a7", "#d4572a", "#1b7f3b", "#8c3fb0", "#b8860b", "#0f7c8c", "#c0362c",
-    "#5b6b7f", "#9a4d00", "#3b8f5a"];
+  // Okabe & Ito's colour-blind-safe palette, with fixed colours for the
+  // implementations every chart shares, then Paul Tol's muted scheme. Beyond
+  // thirteen series the marker shape and the dash pattern keep them apart.
+  const IMPL_COLORS = { ours: "#0072B2", zarr: "#E69F00", "numpy-limit": "#000000", "cupy-pinned": "#009E73",
+    "cupy-pageable": "#CC79A7", "ours-pinned-source": "#56B4E9" };
+  const PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#D55E00", "#56B4E9", "#000000", "#882255",
+    "#44AA99", "#999933", "#332288", "#AA4499", "#DDCC77"];
+  // No triangles or diamonds: those shapes mark flags.
+  const SYMBOLS = ["circle", "square", "cross", "x", "star", "hexagon", "pentagon", "hourglass", "bowtie",
+    "star-square", "circle-open", "square-open", "hexagram"];
+  const DASHES = ["solid", "dash", "dot", "dashdot"];
+  const BAD = "#C0362C";
+  const GOOD = "#1B7F3B";
+  const DRIFT = "#667085";
+
+  function seriesStyles(series) {
+    const used = new Set();
+    return series.map((s, i) => {
+      let color = IMPL_COLORS[s.impl];
+      if (!color || used.has(color)) color = PALETTE.find((c) => !used.has(c)) || PALETTE[i % PALETTE.length];
+      used.add(color);
+      const round = Math.floor(i / PALETTE.length);
+      return { color, symbol: SYMBOLS[i % SYMBOLS.length],
+        dash: s.role === "baseline" ? "dash" : DASHES[round % DASHES.length] };
+    });
+  }
+
   function rgba(hex, alpha) {
     const n = parseInt(hex.slice(1), 16);
     return `rgba(${(n >> 16) & 255},${(n >> 8) & 255},${n & 255},${alpha})`;
   }
 
+  // ---- axes ---------------------------------------------------------------------------------
+
+  // A number with at most three significant digits and no trailing zeros.
+  function trim(x) { return String(parseFloat(Number(x).toPrecision(3))); }
+
+  function tickSeconds(s) {
+    for (const [unit, scale] of [["s", 1], ["ms", 1e-3], ["µs", 1e-6]]) {
+      if (Math.abs(s) >= scale * 0.9995) return trim(s / scale) + " " + unit;
+    }
+    return trim(s / 1e-9) + " ns";
+  }
+
+  // The largest 1, 2, 2.5 or 5 times a power of ten not above ``limit``.
+  function niceStep(limit) {
+    const e = Math.pow(10, Math.floor(Math.log10(limit)));
+    for (const m of [5, 2.5, 2, 1]) if (m * e <= limit) return m * e;
+    return e;
+  }
+
+  // A log axis whose labels never collide: labelled majors chosen from 1, 1-3,
+  // 1-2-5 or 1-1.5-2-3-5-7 per decade (the sparsest giving three), unlabelled
+  // minors at every digit; a range narrower than that gets even steps instead.
+  function logAxis(lo, hi, fmt, title) {
+    if (!(lo > 0) || !(hi > 0)) return { type: "log", title: { text: title } };
+    if (hi / lo < 1.0001) { lo /= 1.05; hi *= 1.05; }
+    const a = Math.floor(Math.log10(lo)) - 1;
+    const b = Math.ceil(Math.log10(hi)) + 1;
+    const inside = (v) => v >= lo * 0.9999 && v <= hi * 1.0001;
+    let major = [];
+    for (const set of [[1], [1, 3], [1, 2, 5], [1, 1.5, 2, 3, 5, 7]]) {
+      major = [];
+      for (let e = a; e <= b; e++) for (const m of set) { const v = m * Math.pow(10, e); if (inside(v)) major.push(v); }
+      if (major.length >= 3) break;
+    }
+    if (major.length < 3) {
+      const step = niceStep((hi - lo) / 3);
+      major = [];
+      for (let v = Math.ceil(lo / step) * step; v <= hi * 1.0001; v += step) major.push(Number(v.toPrecision(6)));
+    }
+    while (major.length > 7) major = major.filter((_, i) => i % 2 === 0);
+    const minor = [];
+    for (let e = a; e <= b; e++) for (let m = 1; m <= 9; m++) {
+      const v = m * Math.pow(10, e);
+      if (inside(v) && !major.some((x) => Math.abs(x - v) / v < 1e-6)) minor.push(v);
+    }
+    const pad = Math.max(0.03, 0.06 * (Math.log10(hi) - Math.log10(lo)));
+    return { type: "log", autorange: false, range: [Math.log10(lo) - pad, Math.log10(hi) + pad],
+      tickmode: "array", tickvals: major, ticktext: major.map(fmt), title: { text: title },
+      minor: { tickmode: "array", tickvals: minor, ticks: "", showgrid: true, gridcolor: "#f1f3f6" } };
+  }
+
+  const LEGEND = { orientation: "h", x: 0, xanchor: "left", y: 1.02, yanchor: "bottom" };
+
+  function linearAxis(fmt, title) {
+    return { type: "linear", rangemode: "tozero", title: { text: title }, tickformat: fmt };
+  }
+
   // ---- state in the URL ---------------------------------------------------------------------
 
-  const DEFAULTS = { view: "trends", machine: "", device: "", q: "", scale: "log", x: "commit",
-    bench: "", base: "", head: "", kind: "all" };
+  const DEFAULTS = { view: "trends", machine: "", device: "", q: "", scale: "log", x: "order",
+    bench: "", base: "", head: "", kind: "all", status: "all", unit: "time" };
   let state = { ...DEFAULTS };
 
   function readState() {
@@ -143,6 +225,8 @@
     scale.addEventListener("change", () => writeState({ scale: scale.value }));
     const xaxis = document.getElementById("xaxis");
     xaxis.addEventListener("change", () => writeState({ x: xaxis.value }));
+    const unit = document.getElementById("unit");
+    unit.addEventListener("change", () => writeState({ unit: unit.value }));
     for (const button of document.querySelectorAll("#tabs button")) {
       button.addEventListener("click", () => writeState({ view: button.dataset.view, bench: "" }, true));
     }
@@ -154,7 +238,8 @@
     const search = document.getElementById("search");
     if (document.activeElement !== search) search.value = state.q;
     document.getElementById("scale").value = state.scale === "linear" ? "linear" : "log";
-    document.getElementById("xaxis").value = state.x === "run" ? "run" : "commit";
+    document.getElementById("xaxis").value = ["run", "commit"].includes(state.x) ? state.x : "order";
+    document.getElementById("unit").value = state.unit === "gbps" ? "gbps" : "time";
     for (const button of document.querySelectorAll("#tabs button")) {
       if (button.dataset.view === state.view) button.setAttribute("aria-current", "page");
       else button.removeAttribute("aria-current");
@@ -167,14 +252,38 @@
   const PAGE = 40;
   let shown = PAGE;
 
+  const FLAG_CLASSES = {
+    "confirmed regression": { symbol: "triangle-up", color: BAD, text: "▲" },
+    "confirmed improvement": { symbol: "triangle-down", color: GOOD, text: "▼" },
+    "candidate regression": { symbol: "triangle-up-open", color: BAD, text: "△" },
+    "candidate improvement": { symbol: "triangle-down-open", color: GOOD, text: "▽" },
+    drift: { symbol: "diamond-open", color: DRIFT, text: "◇" },
+  };
+
+  function flagClass(flag) {
+    if (flag.status === "drift") return "drift";
+    return `${flag.status} ${flag.kind}`;
+  }
+
+  function markerKey() {
+    const items = [["confirmed regression", "confirmed regression"], ["confirmed improvement", "confirmed improvement"],
+      ["candidate regression", "candidate (not yet confirmed, not counted)"],
+      ["drift", "drift: the same-run baselines moved too (not counted)"]];
+    return el("p", { class: "key", id: "marker-key" }, "Markers: ", items.map(([cls, label]) =>
+      el("span", { class: "key-item" }, el("span", { class: "glyph", style: `color:${FLAG_CLASSES[cls].color}` },
+        FLAG_CLASSES[cls].text), " " + label)));
+  }
+
   function renderTrends(view) {
     const focus = state.bench ? INDEX.benchmarks.find((b) => b.id === state.bench) : null;
     if (focus) return renderFocus(view, focus);
     const matches = INDEX.benchmarks.filter(benchMatches);
     view.append(el("p", { class: "summary", id: "count" },
-      `${matches.length} of ${INDEX.benchmarks.length} benchmarks · ${INDEX.runs.length} runs · `,
-      "median per run with the interquartile range as a band; drag to zoom, double-click to reset; ",
-      "click a point to open its commit."));
+      `${matches.length} of ${INDEX.benchmarks.length} charts · ${INDEX.runs.length} runs · `,
+      byCommit() ? "one point per commit: the median of its runs' medians, with whiskers from the fastest run to the slowest, "
+        : "one point per run: its median, ",
+      "and the interquartile range as a band; drag to zoom, double-click to reset; click a point to open its commit."),
+    markerKey());
     const grid = el("div", { class: "grid", id: "charts" });
     view.append(grid);
     observer = new IntersectionObserver((entries) => {
@@ -200,10 +309,13 @@
       ? el("h2", {}, bench.title)
       : el("h2", {}, el("button", { class: "link", type: "button",
         onclick: () => writeState({ bench: bench.id }, true) }, bench.title));
+    // Only confirmed steps count; candidates and drift get muted badges of their own.
     for (const kind of ["regression", "improvement"]) {
       const count = bench.flags[kind];
       if (count) title.append(el("span", { class: "badge " + kind }, `${count} ${kind}${count > 1 ? "s" : ""}`));
     }
+    if (bench.flags.candidate) title.append(el("span", { class: "badge pending" }, `${bench.flags.candidate} candidate${bench.flags.candidate > 1 ? "s" : ""}`));
+    if (bench.flags.drift) title.append(el("span", { class: "badge drift" }, `${bench.flags.drift} drift`));
     const card = el("article", { class: "card chart-card" + (focused ? " focus" : ""), "data-bench": bench.id },
       title,
       el("div", { class: "path" }, bench.tests.join("  ·  ")),
@@ -212,8 +324,32 @@
     return card;
   }
 
+  // By commit (order or date), the runs of one commit are one point; by run date each run is.
+  const byCommit = () => state.x !== "run";
+
+  function commitKey(run) {
+    return (run.commit || run.id) + (run.dirty ? "+" : "") + "|" + run.machine;
+  }
+
   function xValue(run) {
-    return state.x === "commit" && run.commit_time ? run.commit_time : run.time;
+    return byCommit() && run.commit_time ? run.commit_time : run.time;
+  }
+
+  // In commit order the axis is categorical: one even slot per commit (its
+  // short hash, "+" when dirty), oldest commit first. Dates squeeze a history
+  // recorded in one afternoon into a vertical line.
+  function xLabel(run) {
+    if (state.x !== "order") return xValue(run);
+    return run.commit ? run.commit.slice(0, 8) + (run.dirty ? "+" : "") : run.id;
+  }
+
+  function xAxis(points) {
+    if (state.x !== "order") return { type: "date" };
+    const seen = new Map();
+    for (const p of points) if (!seen.has(p.x)) seen.set(p.x, p.t);
+    const order = [...seen.entries()].sort((a, b) => a[1] - b[1]).map((e) => e[0]);
+    return { type: "category", categoryorder: "array", categoryarray: order, title: { text: "commit (oldest first)" },
+      tickangle: -35, automargin: true };
   }
 
   // Points come in run order; by commit date an older commit may be measured
@@ -222,6 +358,55 @@
     const keyed = points.map((p, i) => [Date.parse(xValue(INDEX.runs[p[0]])), i, p]);
     keyed.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
     return keyed.map((k) => k[2]);
+  }
+
+  function median(values) {
+    const sorted = values.slice().sort((a, b) => a - b);
+    const mid = sorted.length >> 1;
+    return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+  }
+
+  // One point per x: by commit date, the runs of one commit are one point.
+  function chartPoints(points) {
+    const groups = new Map();
+    for (const p of inXOrder(points)) {
+      const run = INDEX.runs[p[0]];
+      const key = byCommit() ? commitKey(run) : run.id;
+      if (!groups.has(key)) groups.set(key, []);
+      groups.get(key).push(p);
+    }
+    const out = [...groups.values()].map((ps) => {
+      const medians = ps.map((p) => p[1]);
+      const first = INDEX.runs[ps[0][0]];
+      return { x: xLabel(first), t: Date.parse(xValue(first)), runs: ps.map((p) => p[0]), median: median(medians),
+        q1: median(ps.map((p) => p[2])), q3: median(ps.map((p) => p[3])),
+        lo: Math.min(...medians), hi: Math.max(...medians) };
+    });
+    out.sort((a, b) => a.t - b.t);
+    return out;
+  }
+
+  // Time per call, or GB/s (decimal) for a series that declares the bytes it moves.
+  function transform(s) {
+    if (state.unit === "gbps" && s.bytes) {
+      const f = (v) => s.bytes / v / 1e9;
+      return { f, swap: true, unit: "gbps" };
+    }
+    return { f: (v) => v, swap: false, unit: "time" };
+  }
+
+  function fmtValue(v, unit) { return unit === "gbps" ? trim(v) + " GB/s" : fmtSeconds(v); }
+
+  function flagText(flag, runs) {
+    const pct = fmtPct(flag.change);
+    const ratios = Object.entries(flag.ratio_changes || {}).map(([impl, c]) => `/${impl} ${fmtPct(c)}`).join(", ");
+    const shared = Object.entries(flag.baseline_changes || {}).map(([impl, c]) => `${impl} ${fmtPct(c)}`).join(", ");
+    const run = runs[flag.run];
+    const where = run ? ` at ${shortCommit(run)}` : "";
+    if (flag.status === "drift") return `drift ${pct}${where}: the baselines moved too (${shared}); ours/baseline ${ratios || "flat"}`;
+    const what = flag.status === "candidate" ? `candidate ${flag.kind} (not counted yet)` : `confirmed ${flag.kind}`;
+    return `${what} ${pct}${where}` + (flag.judged_on === "ratio" ? `; ours/baseline ${ratios}` : "; judged on time (no baseline)") +
+      `; threshold ±${(flag.threshold * 100).toFixed(0)}%`;
   }
 
   async function drawChart(card) {
@@ -237,56 +422,83 @@
     if (!card.isConnected) return;
     const series = data.series.filter(seriesMatches);
     const machines = new Set(series.map((s) => s.machine));
+    const styles = seriesStyles(series);
     const traces = [];
+    const flagPoints = new Map(Object.keys(FLAG_CLASSES).map((k) => [k, { x: [], y: [], text: [] }]));
+    let lo = Infinity;
+    let hi = 0;
+    const units = new Set();
+    const allPoints = [];
     series.forEach((s, i) => {
-      s = { ...s, points: inXOrder(s.points) };
-      const color = PALETTE[i % PALETTE.length];
+      const { color, symbol, dash } = styles[i];
+      const { f, swap, unit } = transform(s);
+      units.add(unit);
       const label = s.label + (machines.size > 1 ? " · " + s.machine : "");
-      const runs = s.points.map((p) => INDEX.runs[p[0]]);
-      const x = runs.map(xValue);
+      const pts = chartPoints(s.points).map((p) => {
+        const [q1, q3] = swap ? [f(p.q3), f(p.q1)] : [f(p.q1), f(p.q3)];
+        const [l, h] = swap ? [f(p.hi), f(p.lo)] : [f(p.lo), f(p.hi)];
+        return { ...p, y: f(p.median), q1, q3, l, h };
+      });
+      for (const p of pts) { lo = Math.min(lo, p.q1, p.l); hi = Math.max(hi, p.q3, p.h); allPoints.push(p); }
+      const x = pts.map((p) => p.x);
       const group = "g" + i;
-      traces.push({ x, y: s.points.map((p) => p[3]), mode: "lines", line: { width: 0, color },
-        hoverinfo: "skip", showlegend: false, legendgroup: group, type: "scatter" });
-      traces.push({ x, y: s.points.map((p) => p[2]), mode: "lines", line: { width: 0, color },
-        fill: "tonexty", fillcolor: rgba(color, 0.18), hoverinfo: "skip", showlegend: false,
-        legendgroup: group, type: "scatter" });
+      // The band as one closed shape: no fill between unrelated traces.
+      traces.push({ x: x.concat(x.slice().reverse()), y: pts.map((p) => p.q3).concat(pts.map((p) => p.q1).reverse()),
+        mode: "lines", line: { width: 0, color }, fill: "toself", fillcolor: rgba(color, 0.14), hoverinfo: "skip",
+        showlegend: false, legendgroup: group, type: "scatter" });
+      const spread = pts.some((p) => p.runs.length > 1);
       traces.push({
         // Thousands of SVG markers make a chart slow to draw; long series show the line only.
-        x, y: s.points.map((p) => p[1]), mode: s.points.length > 300 ? "lines" : "lines+markers",
-        type: "scatter", name: esc(label),
-        legendgroup: group, line: { color, width: 1.6 }, marker: { size: 5, color },
-        customdata: s.points.map((p, j) => [
-          esc(shortCommit(runs[j]) + (runs[j].dirty ? " (dirty)" : "")),
-          esc(fmtDate(runs[j].commit_time)), esc(fmtDate(runs[j].time)), esc(fmtSeconds(p[1])),
-          esc(fmtSeconds(p[2]) + " – " + fmtSeconds(p[3])), esc((runs[j].message || "").slice(0, 80)),
-          esc(runs[j].branch || ""), p[0], esc(s.machine)]),
-        hovertemplate: "<b>%{customdata[3]}</b> (IQR %{customdata[4]})<br>commit %{customdata[0]} " +
+        x, y: pts.map((p) => p.y), mode: pts.length > 300 ? "lines" : "lines+markers",
+        type: "scatter", name: esc(label), legendgroup: group,
+        line: { color, width: s.role === "baseline" ? 1.3 : 1.9, dash }, marker: { size: 6, color, symbol },
+        error_y: spread ? { type: "data", symmetric: false, array: pts.map((p) => p.h - p.y),
+          arrayminus: pts.map((p) => p.y - p.l), color, thickness: 1, width: 3 } : { visible: false },
+        customdata: pts.map((p) => {
+          const run = INDEX.runs[p.runs[p.runs.length - 1]];
+          const gbps = s.bytes ? " · " + trim(s.bytes / (unit === "gbps" ? s.bytes / p.y / 1e9 : p.y) / 1e9) + " GB/s" : "";
+          const runsText = p.runs.length > 1 ? `${p.runs.length} runs, ${fmtValue(p.l, unit)} – ${fmtValue(p.h, unit)}` : "1 run";
+          return [esc(shortCommit(run) + (run.dirty ? " (dirty)" : "")), esc(fmtDate(run.commit_time)),
+            esc(fmtDate(run.time)), esc(fmtValue(p.y, unit) + (unit === "time" ? gbps : "")),
+            esc(fmtValue(p.q1, unit) + " – " + fmtValue(p.q3, unit)), esc((run.message || "").slice(0, 80)),
+            esc(run.branch || ""), p.runs[p.runs.length - 1], esc(s.machine), esc(runsText)];
+        }),
+        hovertemplate: "<b>%{customdata[3]}</b> (IQR %{customdata[4]})<br>%{customdata[9]}<br>commit %{customdata[0]} " +
           "%{customdata[6]}<br>%{customdata[5]}<br>committed %{customdata[1]}<br>measured %{customdata[2]}" +
           "<br>%{customdata[8]}<extra>" + esc(label) + "</extra>",
       });
-      const steps = (s.steps || []).filter((st) => st.confirmed);
-      if (steps.length) {
-        const byRun = new Map(s.points.map((p) => [p[0], p]));
-        traces.push({
-          x: steps.map((st) => xValue(INDEX.runs[st.run])), y: steps.map((st) => byRun.get(st.run)[1]),
-          mode: "markers", type: "scatter", showlegend: false, legendgroup: group, hoverinfo: "text",
-          hovertext: steps.map((st) => esc(`${st.kind} ${fmtPct(st.after / st.before - 1)} (threshold ±${(st.threshold * 100).toFixed(0)}%)`)),
-          marker: { size: 13, symbol: steps.map((st) => st.kind === "regression" ? "triangle-up" : "triangle-down"),
-            color: steps.map((st) => st.kind === "regression" ? "#c0362c" : "#1b7f3b"), line: { width: 1, color: "#fff" } },
-        });
+      for (const flag of s.flags || []) {
+        const p = pts.find((q) => q.runs.includes(flag.run));
+        if (!p) continue;
+        const bucket = flagPoints.get(flagClass(flag));
+        bucket.x.push(p.x);
+        bucket.y.push(p.y);
+        bucket.text.push(esc(label + ": " + flagText(flag, INDEX.runs)));
       }
     });
-    const layout = {
-      margin: { l: 60, r: 10, t: 10, b: 40 }, hovermode: "closest", showlegend: true,
-      legend: { orientation: "h", y: -0.16 },
-      xaxis: { type: "date" },
-      yaxis: { type: state.scale === "linear" ? "linear" : "log", tickformat: "~s", ticksuffix: "s",
-        title: { text: "time per call" }, rangemode: state.scale === "linear" ? "tozero" : undefined },
-    };
+    for (const [cls, pts] of flagPoints) {
+      if (!pts.x.length) continue;
+      const style = FLAG_CLASSES[cls];
+      traces.push({ x: pts.x, y: pts.y, mode: "markers", type: "scatter", name: cls, legendgroup: "flag " + cls,
+        hoverinfo: "text", hovertext: pts.text,
+        marker: { size: 15, symbol: style.symbol, color: style.color,
+          line: { width: cls.startsWith("confirmed") ? 1 : 2, color: cls.startsWith("confirmed") ? "#fff" : style.color } } });
+    }
     if (!traces.length) {
       plot.replaceChildren(el("p", { class: "muted" }, "no series match the filters"));
       return;
     }
+    const unit = units.size === 1 && units.has("gbps") ? "gbps" : "time";
+    const title = unit === "gbps" ? "throughput (GB/s, higher is better)" : "time per call";
+    const yaxis = state.scale === "linear"
+      ? linearAxis(unit === "gbps" ? ".3~g" : "~s", title)
+      : logAxis(lo, hi, unit === "gbps" ? (v) => trim(v) + " GB/s" : tickSeconds, title);
+    if (state.scale === "linear" && unit !== "gbps") yaxis.ticksuffix = "s";
+    const layout = {
+      // The legend above the plot: below it, it collides with slanted commit labels.
+      margin: { l: 72, r: 10, t: 36, b: 40 }, hovermode: "closest", showlegend: true,
+      legend: LEGEND, xaxis: xAxis(allPoints), yaxis,
+    };
     await Plotly.newPlot(plot, traces, layout, { responsive: true, displaylogo: false });
     plot.on("plotly_click", (event) => {
       const point = event.points && event.points[0];
@@ -294,12 +506,13 @@
       const url = typeof runIndex === "number" ? commitUrl(INDEX.runs[runIndex]) : null;
       if (url) window.open(url, "_blank", "noopener");
     });
+    card.dataset.unit = unit;
     card.dataset.rendered = "1";
   }
 
   function renderFocus(view, bench) {
     view.append(el("p", { class: "summary" },
-      el("button", { type: "button", onclick: () => writeState({ bench: "" }, true) }, "← all benchmarks")));
+      el("button", { type: "button", onclick: () => writeState({ bench: "" }, true) }, "← all charts")));
     const card = chartCard(bench, true);
     view.append(card);
     drawChart(card);
@@ -309,21 +522,30 @@
 
   // ---- regressions --------------------------------------------------------------------------
 
+  const STATUS_TEXT = { confirmed: "confirmed", candidate: "candidate", drift: "drift" };
+
   function renderRegressions(view) {
     const kind = el("select", { id: "kind", onchange: (e) => writeState({ kind: e.target.value }) },
       el("option", { value: "all" }, "regressions and improvements"),
       el("option", { value: "regression" }, "regressions only"),
       el("option", { value: "improvement" }, "improvements only"));
     kind.value = state.kind;
+    const status = el("select", { id: "status", onchange: (e) => writeState({ status: e.target.value }) },
+      el("option", { value: "all" }, "confirmed, candidates and drift"),
+      el("option", { value: "confirmed" }, "confirmed only (what counts)"),
+      el("option", { value: "candidate" }, "candidates only"),
+      el("option", { value: "drift" }, "drift only"));
+    status.value = state.status;
     const benches = new Map(INDEX.benchmarks.map((b) => [b.id, b]));
     const flags = INDEX.flags.filter((f) => benchMatches(benches.get(f.bench)) && seriesMatches(f) &&
-      (state.kind === "all" || f.kind === state.kind));
+      (state.kind === "all" || f.kind === state.kind) && (state.status === "all" || f.status === state.status));
+    const count = (st) => flags.filter((f) => f.status === st).length;
     const d = INDEX.thresholds.default;
-    view.append(el("div", { class: "pickers" }, el("label", {}, "Show ", kind)),
-      el("p", { class: "summary", id: "count" }, `${flags.length} flagged steps. A run is judged against the rolling `,
-        `median of the ${d.window} runs before it; it must differ by more than ${d.mad_multiple}× the scaled MAD `,
-        `and by at least ${(d.min_relative_change * 100).toFixed(0)}%, for ${d.confirm} runs in a row, with at least `,
-        `${d.min_samples} runs of baseline` +
+    view.append(el("div", { class: "pickers" }, el("label", {}, "Show ", kind), el("label", {}, "Status ", status)),
+      el("p", { class: "summary", id: "count" },
+        `${count("confirmed")} confirmed (counted), ${count("candidate")} candidate(s), ${count("drift")} drift. `,
+        INDEX.rule + ` Over the history a step must hold for ${d.confirm} runs in a row (else it is a candidate), `,
+        `judged against the median of up to ${d.window} runs before it, after at least ${d.min_samples} runs` +
         (INDEX.thresholds.overrides.length ? ` (${INDEX.thresholds.overrides.length} per-benchmark overrides).` : ".")),
       flags.length ? flagTable(flags) : el("p", { class: "muted" }, "No steps beyond the noise threshold."));
   }
@@ -333,24 +555,81 @@
     const rows = flags.map((f) => {
       const run = INDEX.runs[f.run];
       const bench = benches.get(f.bench);
-      return el("tr", { class: f.kind },
-        el("td", { class: "verdict" }, f.kind, f.confirmed ? null : el("span", { class: "badge pending" }, "unconfirmed")),
+      const ratios = Object.entries(f.ratio_changes || {}).map(([impl, c]) => `${impl} ${fmtPct(c)}`).join(", ");
+      const moved = Object.entries(f.baseline_changes || {}).map(([impl, c]) => `${impl} ${fmtPct(c)}`).join(", ");
+      const evidence = f.judged_on === "time" ? "time (no baseline)"
+        : f.status === "drift" ? `baselines moved too: ${moved}` : `ours / ${ratios}`;
+      return el("tr", { class: f.status === "drift" ? "drift" : f.kind, "data-status": f.status },
+        el("td", { class: "verdict" }, el("span", { class: "glyph", style: `color:${FLAG_CLASSES[flagClass(f)].color}` },
+          FLAG_CLASSES[flagClass(f)].text), " " + (f.status === "drift" ? "drift" : f.kind),
+        f.status === "candidate" ? el("span", { class: "badge pending" }, "candidate") : null),
         el("td", { class: "name" }, el("a", { href: "#", onclick: (e) => { e.preventDefault();
           writeState({ view: "trends", bench: f.bench }, true); } }, bench ? bench.title : f.fullname),
           " · " + f.name),
         el("td", {}, f.machine), el("td", {}, commitLink(run)), el("td", {}, fmtDate(run.time)),
         el("td", { class: "num" }, fmtSeconds(f.before)), el("td", { class: "num" }, fmtSeconds(f.after)),
-        el("td", { class: "num" }, fmtPct(f.change)), el("td", { class: "num" }, "±" + (f.threshold * 100).toFixed(0) + "%"));
+        el("td", { class: "num" }, fmtPct(f.change)), el("td", {}, evidence),
+        el("td", { class: "num" }, "±" + (f.threshold * 100).toFixed(0) + "%"));
     });
-    return el("table", { id: "flags" }, el("thead", {}, el("tr", {}, ...["kind", "benchmark", "machine", "commit",
-      "run date"].map((h) => el("th", {}, h)), ...["before", "after", "change", "threshold"].map((h) =>
-      el("th", { class: "num" }, h)))), el("tbody", {}, rows));
+    return el("table", { id: "flags" }, el("thead", {}, el("tr", {}, ...["step", "benchmark", "machine", "commit",
+      "run date"].map((h) => el("th", {}, h)), ...["before", "after", "change"].map((h) =>
+      el("th", { class: "num" }, h)), el("th", {}, "evidence"), el("th", { class: "num" }, "threshold"))), el("tbody", {}, rows));
   }
 
   // ---- compare ------------------------------------------------------------------------------
 
   function runLabel(run) {
     return `${fmtDate(run.time)} · ${shortCommit(run)}${run.dirty ? "+" : ""} · ${run.machine} · ${run.id}`;
+  }
+
+  function moved(change, threshold, low, high, other) {
+    if (change > threshold && low > other[1]) return 1;
+    if (change < -threshold && high < other[0]) return -1;
+    return 0;
+  }
+
+  // The rule of benchkit.judge.judge_pair, the same that nox -s bench-compare applies.
+  function judgePair(b, h, baseRun, headRun) {
+    if (!b) return { verdict: "new", why: "only in head" };
+    if (!h) return { verdict: "gone", why: "only in base" };
+    const threshold = b.threshold !== null && b.threshold !== undefined ? b.threshold : INDEX.thresholds.default.min_relative_change;
+    if (!(b.median > 0)) return { verdict: "same", why: "" };
+    const change = h.median / b.median - 1;
+    const timeSide = moved(change, threshold, h.q1, h.q3, [b.q1, b.q3]);
+    const common = Object.keys(b.baselines || {}).filter((impl) => (h.baselines || {})[impl]).sort();
+    if (!common.length) {
+      return { verdict: timeSide > 0 ? "regression" : timeSide < 0 ? "improvement" : "same",
+        why: `time, threshold ±${(threshold * 100).toFixed(0)}%` };
+    }
+    const decided = new Set();
+    const ratios = [];
+    const shared = [];
+    const moves = [];
+    let beyond = false;
+    for (const impl of common) {
+      const bb = baseRun.results[b.baselines[impl].fullname];
+      const hb = headRun.results[h.baselines[impl].fullname];
+      const rt = b.baselines[impl].threshold;
+      const rc = (h.median / hb.median) / (b.median / bb.median) - 1;
+      decided.add(moved(rc, rt, h.q1 / hb.q3, h.q3 / hb.q1, [b.q1 / bb.q3, b.q3 / bb.q1]));
+      ratios.push(`/${impl} ${fmtPct(rc)} (±${(rt * 100).toFixed(0)}%)`);
+      beyond = beyond || Math.abs(rc) > rt;
+      shared.push(`${impl} ${fmtPct(hb.median / bb.median - 1)}`);
+      moves.push(hb.median / bb.median - 1);
+    }
+    const [side] = decided;
+    const direction = (x) => (x > 0 ? "regression" : "improvement");
+    let verdict = "same";
+    let why = `ratio ${ratios.join(", ")}`;
+    // Drift: every baseline moved the same way as ours, at least half as far.
+    const sharedMove = moves.every((m) => m * change > 0 && Math.abs(m) >= Math.abs(change) / 2);
+    if (decided.size === 1 && side !== 0) verdict = direction(side);
+    else if (beyond && !(timeSide !== 0 && sharedMove)) why += "; interquartile ranges overlap";
+    else if (timeSide !== 0 && sharedMove) {
+      verdict = "drift";
+      why = `baselines moved too (${shared.join(", ")}); ratio ${ratios.join(", ")}`;
+    }
+    return { verdict, why };
   }
 
   async function renderCompare(view) {
@@ -378,48 +657,50 @@
     const names = [...new Set([...Object.keys(b.results), ...Object.keys(h.results)])].sort();
     const benches = new Map(INDEX.benchmarks.map((x) => [x.id, x]));
     const rows = [];
-    const counts = { regression: 0, improvement: 0, same: 0, new: 0, gone: 0 };
+    const counts = { regression: 0, improvement: 0, drift: 0, same: 0, new: 0, gone: 0 };
+    let baselines = 0;
     for (const name of names) {
       const before = b.results[name];
       const after = h.results[name];
-      const bench = benches.get((before || after).bench);
+      const either = before || after;
+      const bench = benches.get(either.bench);
       if (!bench || !benchMatches(bench)) continue;
-      if (state.device && (before || after).device !== state.device) continue;
-      const threshold = before && before.threshold !== null ? before.threshold : INDEX.thresholds.default.min_relative_change;
-      let verdict = "same";
-      let ratio = null;
-      if (!before) verdict = "new";
-      else if (!after) verdict = "gone";
-      else {
-        ratio = after.median / before.median;
-        if (ratio - 1 > threshold && after.q1 > before.q3) verdict = "regression";
-        else if (ratio - 1 < -threshold && after.q3 < before.q1) verdict = "improvement";
+      if (state.device && either.device !== state.device) continue;
+      const ratio = before && after ? after.median / before.median : null;
+      if (!either.ours) {
+        baselines += 1;
+        rows.push({ name, before, after, ratio, verdict: "baseline", why: "context, not judged" });
+        continue;
       }
-      counts[verdict] += 1;
-      rows.push({ name, before, after, ratio, threshold, verdict });
+      const judged = judgePair(before, after, b, h);
+      counts[judged.verdict] += 1;
+      rows.push({ name, before, after, ratio, ...judged });
     }
-    const order = { regression: 0, improvement: 1, same: 2, new: 3, gone: 4 };
+    const order = { regression: 0, improvement: 1, drift: 2, same: 3, new: 4, gone: 5, baseline: 6 };
     rows.sort((x, y) => order[x.verdict] - order[y.verdict] || (y.ratio || 0) - (x.ratio || 0) || (x.name < y.name ? -1 : 1));
+    const short = (name) => name.split("::").slice(-1)[0];
     const table = el("table", { id: "compare-table" },
-      el("thead", {}, el("tr", {}, el("th", {}, "benchmark"), ...["base", "head", "head/base", "threshold"].map((t) =>
-        el("th", { class: "num" }, t)), el("th", {}, "verdict"))),
-      el("tbody", {}, rows.map((r) => el("tr", { class: r.verdict },
-        el("td", { class: "name" }, r.name), el("td", { class: "num" }, r.before ? fmtSeconds(r.before.median) : "–"),
+      el("thead", {}, el("tr", {}, el("th", {}, "benchmark"), ...["base", "head", "head/base"].map((t) =>
+        el("th", { class: "num" }, t)), el("th", {}, "verdict"), el("th", {}, "why"))),
+      el("tbody", {}, rows.map((r) => el("tr", { class: r.verdict, title: r.name },
+        el("td", { class: "name" }, short(r.name)), el("td", { class: "num" }, r.before ? fmtSeconds(r.before.median) : "–"),
         el("td", { class: "num" }, r.after ? fmtSeconds(r.after.median) : "–"),
         el("td", { class: "num" }, r.ratio === null ? "–" : r.ratio.toFixed(3)),
-        el("td", { class: "num" }, "±" + (r.threshold * 100).toFixed(0) + "%"), el("td", { class: "verdict" }, r.verdict)))));
+        el("td", { class: "verdict" }, r.verdict), el("td", { class: "why" }, r.why)))));
     const warn = base[0].machine !== head[0].machine
-      ? el("p", { class: "badge regression" }, "The runs are from different machines: ratios mix hardware.") : null;
+      ? el("p", { class: "warning" }, "The runs are from different machines: ratios mix hardware.")
+      : base[0].id === head[0].id ? el("p", { class: "warning" }, "Base and head are the same run: nothing can have changed.") : null;
     holder.replaceChildren(...[el("p", { class: "summary", id: "count" },
       `base ${shortCommit(base[0])} → head ${shortCommit(head[0])}: ${counts.regression} regressed, ${counts.improvement} improved, `,
-      `${counts.same} unchanged, ${counts.new} new, ${counts.gone} gone. A regression needs head/base beyond the `,
-      "threshold and non-overlapping interquartile ranges (same rule as nox -s bench-compare)."), warn, table]
+      `${counts.drift} drift, ${counts.same} unchanged, ${counts.new} new, ${counts.gone} gone; ${baselines} baseline(s) not judged. `,
+      INDEX.rule + " (Same rule as nox -s bench-compare.)"), warn, table]
       .filter(Boolean));
   }
 
   // ---- ours vs zarr -------------------------------------------------------------------------
 
-  const BASELINE_NAMES = { zarr: "zarr's buffers", "numpy-limit": "the memory limit (plain NumPy)" };
+  const BASELINE_NAMES = { zarr: "zarr's buffers", "numpy-limit": "the memory limit (plain NumPy)",
+    "cupy-pinned": "CuPy from pinned memory (the copy engine)", "cupy-pageable": "CuPy from pageable memory" };
 
   async function renderRatios(view) {
     const wanted = INDEX.ratio_machines.filter((m) => !state.machine || m.machine === state.machine);
@@ -443,18 +724,35 @@
           el("h2", {}, `ours / ${BASELINE_NAMES[baseline] || baseline}`), el("div", { class: "path" }, entry.machine),
           el("div", { class: "plot" }));
         view.append(card);
-        const traces = series.map((s) => ({ ...s, points: inXOrder(s.points) })).map((s, i) => ({
-          x: s.points.map((p) => xValue(INDEX.runs[p[0]])), y: s.points.map((p) => p[1]), type: "scatter",
-          mode: s.points.length > 300 ? "lines" : "lines+markers", name: esc(s.pair),
-          line: { color: PALETTE[i % PALETTE.length] },
-          customdata: s.points.map((p) => [esc(shortCommit(INDEX.runs[p[0]])), esc(fmtSeconds(p[2])), esc(fmtSeconds(p[3]))]),
-          hovertemplate: "ours/" + esc(baseline) + " %{y:.3f}<br>ours %{customdata[1]}, " + esc(baseline) +
-            " %{customdata[2]}<br>commit %{customdata[0]}<extra>" + esc(s.pair) + "</extra>",
-        }));
+        const styles = seriesStyles(series.map(() => ({})));
+        let lo = Infinity;
+        let hi = 0;
+        const allPoints = [];
+        const traces = series.map((s, i) => {
+          const pts = chartPoints(s.points);
+          for (const p of pts) { lo = Math.min(lo, p.lo); hi = Math.max(hi, p.hi); allPoints.push(p); }
+          return {
+            x: pts.map((p) => p.x), y: pts.map((p) => p.median), type: "scatter",
+            mode: pts.length > 300 ? "lines" : "lines+markers", name: esc(s.pair),
+            line: { color: styles[i].color, dash: styles[i].dash, width: 1.6 },
+            marker: { color: styles[i].color, symbol: styles[i].symbol, size: 6 },
+            customdata: pts.map((p) => {
+              const run = INDEX.runs[p.runs[p.runs.length - 1]];
+              const own = s.points.filter((q) => p.runs.includes(q[0]));
+              return [esc(shortCommit(run)), esc(fmtSeconds(median(own.map((q) => q[2])))),
+                esc(fmtSeconds(median(own.map((q) => q[3])))), esc(p.runs.length > 1 ? `${p.runs.length} runs` : "1 run")];
+            }),
+            hovertemplate: "ours/" + esc(baseline) + " %{y:.3f}<br>ours %{customdata[1]}, " + esc(baseline) +
+              " %{customdata[2]}<br>commit %{customdata[0]} (%{customdata[3]})<extra>" + esc(s.pair) + "</extra>",
+          };
+        });
+        lo = Math.min(lo, 1);
+        hi = Math.max(hi, 1);
+        const ytitle = "ours / " + (BASELINE_NAMES[baseline] || baseline) + " (below 1: ours faster)";
         await Plotly.newPlot(card.querySelector(".plot"), traces, {
-          margin: { l: 60, r: 10, t: 10, b: 40 }, hovermode: "closest", legend: { orientation: "h", y: -0.15 },
-          xaxis: { type: "date" }, yaxis: { type: state.scale === "linear" ? "linear" : "log",
-            title: { text: "ours / " + esc(baseline) } },
+          margin: { l: 72, r: 10, t: 36, b: 40 }, hovermode: "closest",
+          legend: LEGEND, xaxis: xAxis(allPoints),
+          yaxis: state.scale === "linear" ? linearAxis(".2~f", ytitle) : logAxis(lo, hi, (v) => trim(v) + "×", ytitle),
           shapes: [{ type: "line", xref: "paper", x0: 0, x1: 1, y0: 1, y1: 1, line: { dash: "dot", color: "#667085" } }],
         }, { responsive: true, displaylogo: false });
         card.dataset.rendered = "1";
@@ -507,6 +805,9 @@
     state = readState();
     setupControls();
     showNotice();
+    if (index.docs_url) {
+      document.querySelector("header").append(el("a", { id: "docs-link", href: index.docs_url }, "Documentation"));
+    }
     document.getElementById("footer").textContent =
       `Built ${fmtDate(index.generated)} from ${index.runs.length} runs on ${index.machines.length} machine(s); ` +
       `charts by plotly.js ${window.Plotly ? Plotly.version : "?"}.`;
