@@ -259,7 +259,7 @@ def convert_fill_value(value: Any, dtype: np.dtype[Any], argument: str = "fill_v
     ``create``, ``fill`` and writing a scalar with ``__setitem__`` convert
     with it, so they accept and refuse the same values: NumPy's rule for
     assigning one element, which refuses out-of-range Python integers,
-    NaN and infinity into integers and unparseable strings.
+    NaN and infinity into integers and unparsable strings.
     """
     scalar = np.empty((), dtype=dtype)
     if getattr(value, "ndim", 0):
