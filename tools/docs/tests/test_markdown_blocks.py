@@ -53,7 +53,10 @@ def test_blocks_are_found_with_language_options_and_first_line() -> None:
 @pytest.mark.parametrize(
     ("fence", "message"),
     [
-        ("```python gpus", r"unknown option\(s\) \['gpus'\] after python; allowed: dask, gpu, zarr"),
+        (
+            "```python gpus",
+            r"unknown option\(s\) \['gpus'\] after python; allowed: dask, gpu, zarr",
+        ),
         ("```py", "write ```python"),
         ("```pycon", "write ```python"),
     ],
