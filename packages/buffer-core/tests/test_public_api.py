@@ -34,6 +34,7 @@ def test_all_is_the_public_api() -> None:
 def test_testing_all() -> None:
     """The conformance kit exports its suites."""
     assert buffer_core.testing.__all__ == [
+        "BadInputSuite",
         "BufferSuite",
         "ConformanceSuite",
         "NDBufferSuite",

@@ -127,3 +127,43 @@ def test_prototypes_pickle_by_reference() -> None:
     restored = pickle.loads(pickle.dumps(foreign_prototype))
     assert restored == foreign_prototype
     assert restored.buffer is foreign_prototype.buffer
+
+
+@pytest.mark.parametrize(
+    "prototype",
+    [
+        BufferPrototype(int, str),
+        BufferPrototype(foreign_prototype.nd_buffer, foreign_prototype.buffer),
+    ],  # type: ignore[arg-type]
+    ids=["int-str", "swapped"],
+)
+def test_register_checks_the_classes(prototype: BufferPrototype) -> None:
+    """A BufferPrototype must hold a Buffer subclass and an NDBuffer subclass, in that order."""
+    with pytest.raises(
+        TypeError, match=r"^prototype: expected (buffer|nd_buffer) to be a subclass"
+    ):
+        buffer_core.register_prototype("bad", prototype)
+    assert "bad" not in buffer_core.registered_prototypes()
+
+
+def test_environment_variable_naming_a_missing_package_says_so(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """BUFFER_PROTOTYPE=gpu without buffer-gpu names the variable and the package to install."""
+    if "gpu" in buffer_core.registered_prototypes():
+        pytest.skip("buffer-gpu is installed here")
+    monkeypatch.setenv("BUFFER_PROTOTYPE", "gpu")
+    with pytest.raises(
+        ValueError,
+        match=r"^BUFFER_PROTOTYPE: unknown buffer prototype 'gpu'.*pip install buffer-gpu",
+    ):
+        buffer_core.default_buffer_prototype()
+
+
+def test_unknown_names_in_code_name_the_argument() -> None:
+    """get_prototype('nope') names its argument; a known package's name says which to install."""
+    with pytest.raises(ValueError, match=r"^name: unknown buffer prototype 'nope'; known"):
+        buffer_core.get_prototype("nope")
+    if "gpu" not in buffer_core.registered_prototypes():
+        with pytest.raises(ValueError, match=r"^name: .*'gpu' comes with buffer-gpu"):
+            buffer_core.get_prototype("gpu")

@@ -141,6 +141,23 @@ def test_ndbuffer_getitem(benchmark: Any, impl: SimpleNamespace) -> None:
     assert benchmark(buf.__getitem__, key).shape == (64, 64)
 
 
+def test_ndbuffer_setitem(benchmark: Any, impl: SimpleNamespace) -> None:
+    """Writing a chunk-sized float64 array into a region (no temporary: same dtype)."""
+    benchmark.group = "NDBuffer[region] = array"
+    buf = impl.NDBuffer(np.zeros((256, 256)))
+    key, value = (slice(64, 128), slice(0, 64)), np.ones((64, 64))
+    benchmark(buf.__setitem__, key, value)
+    assert buf.as_numpy_array()[64, 0] == 1.0
+
+
+def test_buffer_setitem(benchmark: Any, impl: SimpleNamespace) -> None:
+    """Writing a 4 KiB uint8 array into a slice of a 1 MiB buffer."""
+    benchmark.group = "Buffer[a:b] = array"
+    buf = impl.Buffer.from_bytes(bytearray(MiB))
+    benchmark(buf.__setitem__, slice(4096, 8192), np.ones(4096, dtype=np.uint8))
+    assert buf.as_numpy_array()[4096] == 1
+
+
 def test_to_bytes(benchmark: Any, impl: SimpleNamespace) -> None:
     """to_bytes of 8 MiB (always one copy)."""
     benchmark.group = "to_bytes, 8 MiB"

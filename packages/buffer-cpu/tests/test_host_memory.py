@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 import pytest
 
+import buffer_core
 import buffer_cpu
 
 MiB = 1 << 20
@@ -186,3 +187,19 @@ def test_combine_rejects_a_single_buffer_for_others() -> None:
 def test_first_element_shortcut_agrees_with_numpy(data: Any, other: Any, expected: bool) -> None:
     """The scalar shortcut for a differing first element never changes the answer."""
     assert buffer_cpu.NDBuffer(data).all_equal(other) is expected
+
+
+@pytest.mark.parametrize("result", [None, "text", 5], ids=repr)
+def test_wrapper_names_func_when_it_returns_no_bytes(result: object) -> None:
+    """as_numpy_array_wrapper blames func, and says what it returned, when the result has no bytes."""
+    buf = buffer_cpu.Buffer.from_bytes(b"abc")
+    with pytest.raises(TypeError, match=rf"^func: .*returned {type(result).__name__}"):
+        buffer_cpu.as_numpy_array_wrapper(lambda _: result, buf, buffer_cpu.buffer_prototype)  # type: ignore[arg-type,return-value]
+
+
+def test_wrapper_checks_the_prototype_classes() -> None:
+    """A prototype of the wrong classes is refused naming prototype."""
+    buf = buffer_cpu.Buffer.from_bytes(b"abc")
+    bad = buffer_core.BufferPrototype(int, str)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match=r"^prototype: "):
+        buffer_cpu.as_numpy_array_wrapper(bytes, buf, bad)

@@ -9,39 +9,16 @@ from typing import TYPE_CHECKING, Any, Self
 
 import numpy as np
 
-from buffer_core._errors import describe, expected_type
+from buffer_core._errors import describe
 from buffer_core._protocols import ArrayLike, BytesLike
+from buffer_core._validation import check_byte_array, check_contiguous_slice, stage_bytes
 
 if TYPE_CHECKING:
     import numpy.typing as npt
 
-__all__ = ["Buffer", "check_byte_array", "check_contiguous_slice"]
+__all__ = ["Buffer", "check_byte_array", "check_contiguous_slice", "require_buffer"]
 
 _BYTE = np.dtype("B")
-
-
-def check_contiguous_slice(key: Any) -> slice:
-    """Return ``key`` if it is a slice with step 1, else raise.
-
-    Buffers are untyped runs of bytes, so only contiguous byte ranges can be
-    read or written; anything else would silently produce a copy.
-    """
-    if not isinstance(key, slice):
-        raise expected_type(key, "key", "a slice such as buf[start:stop]")
-    if key.step not in (None, 1):
-        msg = f"key: expected a contiguous slice (step 1), got step {key.step!r}"
-        raise ValueError(msg)
-    return key
-
-
-def check_byte_array(array_like: Any) -> None:
-    """Raise ValueError unless ``array_like`` (an array) is 1-d with dtype ``'B'``."""
-    if array_like.ndim != 1:
-        msg = f"array_like: only 1-dim allowed, got an array of {array_like.ndim} dimensions"
-        raise ValueError(msg)
-    if array_like.dtype != _BYTE:
-        msg = f"array_like: only byte dtype ('B') allowed, got dtype {array_like.dtype}"
-        raise ValueError(msg)
 
 
 class Buffer(ABC):
@@ -196,7 +173,12 @@ class Buffer(ABC):
         return self.__class__(self._data[check_contiguous_slice(key)])
 
     def __setitem__(self, key: slice, value: Any) -> None:
-        """Write ``value`` (a Buffer, bytes-like object, array or integer) into ``key``."""
+        """Write ``value`` into the byte range ``key``; a failed write changes nothing.
+
+        ``value`` is a Buffer of any implementation, a bytes-like object, an
+        array or list of integers 0-255 (exactly as many bytes as ``key``
+        selects), or one integer 0-255 that fills the range.
+        """
         key = check_contiguous_slice(key)
         if self.readonly:
             msg = (
@@ -204,16 +186,30 @@ class Buffer(ABC):
                 "copy it with from_bytes(bytearray(...)) to get a writable buffer"
             )
             raise ValueError(msg)
-        value = self._coerce_value(value)
         expected = len(range(*key.indices(len(self))))
-        if getattr(value, "ndim", 0) != 0 and value.size != expected:
-            msg = f"value: expected {expected} bytes to fill {key}, got {value.size} bytes"
-            raise ValueError(msg)
+        if type(value) is np.ndarray and value.dtype == _BYTE and value.ndim == 1:
+            # Host bytes already: only the length needs checking.
+            if value.size != expected:
+                msg = f"value: expected {expected} bytes to fill {key}, got {value.size} bytes"
+                raise ValueError(msg)
+            value = self._coerce_value(value)
+        elif isinstance(value, Buffer):
+            value = self._coerce_value(value)
+            if value.size != expected:
+                msg = f"value: expected {expected} bytes to fill {key}, got {value.size} bytes"
+                raise ValueError(msg)
+        else:
+            value = self._coerce_value(stage_bytes(value, expected))
         self._data[key] = value
 
     @abstractmethod
     def _coerce_value(self, value: Any) -> Any:
-        """Turn a value given to ``__setitem__`` into something the array accepts."""
+        """The value to assign into the array: a Buffer's bytes, moved into this memory if need be.
+
+        ``value`` is a :class:`Buffer` (of any implementation), a host
+        ``uint8`` array of the right length, or an integer 0-255. What it
+        returns for a Buffer must have a ``size`` (its length in bytes).
+        """
 
     # --- combining ----------------------------------------------------------------
 
@@ -231,7 +227,7 @@ class Buffer(ABC):
         """
 
     def __add__(self, other: Buffer) -> Self:
-        """Concatenate two buffers into a new one."""
+        """Concatenate two buffers into a new one; anything else is a TypeError."""
         if not isinstance(other, Buffer):
             return NotImplemented
         return self.combine([other])
@@ -239,14 +235,24 @@ class Buffer(ABC):
     def __eq__(self, other: object) -> bool:
         """Whether ``other`` is a Buffer holding the same bytes, in any memory.
 
-        Comparing with anything that is not a Buffer gives ``False``, as for
-        any Python object of an unrelated type.
+        Anything that is not a Buffer (bytes, arrays, NumPy scalars) compares
+        ``False``, as an object of an unrelated type does: a Buffer is not
+        its bytes. Compare ``buf.to_bytes()`` or ``buf.as_numpy_array()``
+        for those. (``bytearray(...) == buf`` and ``memoryview(...) == buf``
+        are decided by the left operand, which on Python 3.12+ reads a host
+        buffer's bytes through the buffer protocol.)
         """
         if not isinstance(other, Buffer):
-            return NotImplemented
+            # Not NotImplemented: that would let bytes.__eq__ or NumPy's
+            # reflected operators read this buffer through the buffer protocol.
+            return False
         if len(self) != len(other):
             return False
         return bool(np.array_equal(self.as_numpy_array(), other.as_numpy_array()))
+
+    # NumPy's operators and ufuncs defer to us, so `array == buf` and
+    # `array + buf` come to __eq__/__add__ instead of broadcasting over the bytes.
+    __array_ufunc__ = None
 
     __hash__ = None  # type: ignore[assignment]  # mutable, compared by value
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import operator
+import functools
 import pickle
 import sys
 from abc import ABC, abstractmethod
@@ -11,53 +11,23 @@ from typing import TYPE_CHECKING, Any, ClassVar, Literal, Self, SupportsIndex, c
 
 import numpy as np
 
-from buffer_core._errors import expected_type
 from buffer_core._protocols import Endian, NDArrayLike, ScalarType
+from buffer_core._validation import (
+    convert_fill_value,
+    parse_axes,
+    parse_dtype,
+    parse_newshape,
+    parse_order,
+    parse_permutation,
+    parse_shape,
+    raise_key_error,
+    stage_values,
+)
 
 if TYPE_CHECKING:
     import numpy.typing as npt
 
 __all__ = ["NDBuffer", "parse_dtype", "parse_order", "parse_shape"]
-
-
-def parse_shape(shape: Any, argument: str = "shape") -> tuple[int, ...]:
-    """Validate a shape: an iterable of non-negative integers (or one integer)."""
-    if isinstance(shape, (bool, str, bytes)):
-        raise expected_type(shape, argument, "an iterable of non-negative integers")
-    dims: tuple[int, ...]
-    try:
-        dims = (operator.index(shape),)
-    except TypeError:
-        try:
-            dims = tuple(operator.index(d) for d in shape)
-        except TypeError:
-            raise expected_type(shape, argument, "an iterable of non-negative integers") from None
-    if any(d < 0 for d in dims):
-        msg = f"{argument}: dimensions must be non-negative, got {dims}"
-        raise ValueError(msg)
-    return dims
-
-
-def parse_dtype(dtype: Any, argument: str = "dtype") -> np.dtype[Any]:
-    """Validate a dtype specification and return the NumPy dtype it names."""
-    if dtype is None:
-        # np.dtype(None) silently means float64; a buffer's dtype is never implied.
-        raise expected_type(dtype, argument, "a NumPy dtype or dtype specification")
-    try:
-        parsed: np.dtype[Any] = np.dtype(dtype)
-    except (TypeError, ValueError) as error:
-        msg = f"{argument}: {dtype!r} is not a data type NumPy understands"
-        raise TypeError(msg) from error
-    return parsed
-
-
-def parse_order(order: Any, allowed: str = "CF", argument: str = "order") -> Any:
-    """Validate a memory-order letter against ``allowed``."""
-    if not isinstance(order, str) or order not in allowed:
-        choices = ", ".join(repr(c) for c in allowed)
-        msg = f"{argument}: expected one of {choices}, got {order!r}"
-        raise ValueError(msg)
-    return order
 
 
 class NDBuffer(ABC):
@@ -230,11 +200,7 @@ class NDBuffer(ABC):
 
     def reshape(self, newshape: tuple[int, ...] | Literal[-1]) -> Self:
         """A buffer of the same data with another shape; ``-1`` flattens."""
-        shape = (newshape,) if isinstance(newshape, int) else newshape
-        try:
-            dims = tuple(operator.index(d) for d in shape)
-        except TypeError:
-            raise expected_type(newshape, "newshape", "a tuple of integers or -1") from None
+        dims = parse_newshape(newshape)
         try:
             return self.__class__(self._data.reshape(dims))
         except ValueError as error:
@@ -242,23 +208,31 @@ class NDBuffer(ABC):
             raise ValueError(msg) from error
 
     def squeeze(self, axis: tuple[int, ...]) -> Self:
-        """Drop the length-one dimensions listed in ``axis``."""
-        # A bare integer is accepted too, like NumPy's squeeze.
-        given: object = axis
-        axes = (given,) if isinstance(given, int) else tuple(axis)
-        ndim = len(self.shape)
-        for a in axes:
-            if not -ndim <= a < ndim or self.shape[a] != 1:
-                msg = f"axis: {a} is not a dimension of length one in shape {self.shape}"
-                raise ValueError(msg)
-        keep = {a % ndim for a in axes}
-        newshape = tuple(n for i, n in enumerate(self.shape) if i not in keep)
+        """Drop the length-one dimensions listed in ``axis`` (a bare integer is accepted too)."""
+        drop = parse_axes(axis, self.shape)
+        newshape = tuple(n for i, n in enumerate(self.shape) if i not in drop)
         return self.__class__(self._data.reshape(newshape))
 
     def astype(self, dtype: npt.DTypeLike, order: Literal["K", "A", "C", "F"] = "K") -> Self:
-        """A copy of the data converted to ``dtype``."""
+        """A copy of the data converted to ``dtype``.
+
+        Raises
+        ------
+        TypeError
+            If ``dtype`` is not a dtype, or the data cannot be converted to it.
+        ValueError
+            If ``order`` is not one of ``"K"``, ``"A"``, ``"C"``, ``"F"``, or a
+            value cannot be converted (a string that is not a number).
+        """
         target = parse_dtype(dtype)
-        return self.__class__(self._data.astype(target, order=parse_order(order, "KACF")))
+        layout = parse_order(order, "KACF")
+        try:
+            converted = self._data.astype(target, order=layout)
+        except (TypeError, ValueError, OverflowError) as error:
+            kind = TypeError if isinstance(error, TypeError) else ValueError
+            msg = f"dtype: cannot convert the data of dtype {self.dtype} to {target}: {error}"
+            raise kind(msg) from None
+        return self.__class__(converted)
 
     def copy(self) -> Self:
         """A copy of the data in new memory on the same device."""
@@ -266,62 +240,99 @@ class NDBuffer(ABC):
 
     def transpose(self, axes: SupportsIndex | Sequence[SupportsIndex] | None) -> Self:
         """A view with the axes permuted (reversed when ``axes`` is None)."""
-        try:
-            permuted = self._data.transpose(axes)
-        except (TypeError, ValueError) as error:
-            msg = (
-                f"axes: expected a permutation of the {len(self.shape)} axes or None, got {axes!r}"
-            )
-            raise ValueError(msg) from error
-        return self.__class__(permuted)
+        return self.__class__(self._data.transpose(parse_permutation(axes, len(self.shape))))
 
     # --- element access ----------------------------------------------------------------
 
     def __getitem__(self, key: Any) -> Self:
-        """A buffer of the selected elements: a view for basic indexing."""
+        """A buffer of the selected elements: a view for basic indexing.
+
+        A field name (``buf["f0"]``) selects that field of a structured dtype.
+
+        Raises
+        ------
+        IndexError
+            If ``key`` selects nothing (an index out of range, a mask of the
+            wrong shape); the message starts with ``key:``.
+        """
         # A trailing Ellipsis keeps integer indexing from returning a scalar
         # (which would then have to be copied back into an array): it yields
-        # a 0-d view instead.
+        # a 0-d view instead. A field name cannot share a tuple with it.
+        given = key
         if isinstance(key, tuple):
             for part in key:
                 if part is Ellipsis:
                     break
             else:
                 key = (*key, Ellipsis)
-        elif key is not Ellipsis:
+        elif key is not Ellipsis and not isinstance(key, str):
             key = (key, Ellipsis)
-        return self.__class__(self._data[key])
+        try:
+            selected = self._data[key]
+        except (LookupError, TypeError, ValueError) as error:
+            raise_key_error(given, self.shape, error)
+        return self.__class__(selected)
 
     def __setitem__(self, key: Any, value: Any) -> None:
-        """Write ``value`` (an NDBuffer of any implementation, an array or a scalar)."""
+        """Write ``value`` (an NDBuffer of any implementation, an array or a scalar).
+
+        The whole value is converted to this buffer's dtype and the selection's
+        shape before anything is written, so a failed write changes nothing.
+        """
         if self.readonly:
             msg = "buffer is read-only; copy() it to get a writable buffer"
             raise ValueError(msg)
         if isinstance(value, NDBuffer):
             value = self._coerce_ndbuffer(value)
-        try:
-            self._data[key] = value
-        except (TypeError, ValueError) as error:
-            # NumPy checks shapes and conversions before it writes anything.
-            msg = (
-                f"value: cannot write {_describe_value(value)} into the selection {key!r}: {error}"
+        data = self._data
+        if (
+            type(value) is type(data)
+            and (
+                value.dtype is data.dtype  # native builtin dtypes are singletons
+                or value.dtype == data.dtype
+                or _casts_safely(value.dtype, data.dtype)
             )
-            raise type(error)(msg) from error
+        ) or (type(value) in _SCALARS or isinstance(value, np.generic)):
+            # An array of this dtype (or one that casts to it without loss) is
+            # only broadcast, and a scalar is converted once: NumPy checks both
+            # before it writes, and nothing can fail while it writes, so no
+            # temporary is needed.
+            try:
+                data[key] = value
+            except LookupError as error:  # IndexError, or KeyError for field names
+                raise_key_error(key, self.shape, error)
+            except (TypeError, ValueError, OverflowError) as error:
+                self._raise_value_error(key, value, error)
+            return
+        try:
+            selection_shape = tuple(data[key].shape)
+        except (LookupError, TypeError, ValueError) as error:
+            raise_key_error(key, self.shape, error)
+        data[key] = stage_values(value, self.dtype, selection_shape)
+
+    def _raise_value_error(self, key: Any, value: Any, error: Exception) -> None:
+        if isinstance(error, ValueError) and "broadcast" in str(error):
+            msg = (
+                f"value: an array of shape {tuple(value.shape)} does not fit the selection "
+                f"{key!r} of a buffer of shape {self.shape}"
+            )
+            raise ValueError(msg) from None
+        if getattr(value, "ndim", 0):
+            # Same dtype, so a TypeError or ValueError here is NumPy refusing the key.
+            raise_key_error(key, self.shape, error)
+        convert_fill_value(value, self.dtype, "value")
+        raise_key_error(key, self.shape, error)
 
     @abstractmethod
     def _coerce_ndbuffer(self, value: NDBuffer) -> Any:
         """The array of ``value`` moved, if need be, into this buffer's memory."""
 
     def fill(self, value: Any) -> None:
-        """Set every element to ``value``."""
+        """Set every element to ``value``, converted as ``create`` converts ``fill_value``."""
         if self.readonly:
             msg = "buffer is read-only; copy() it to get a writable buffer"
             raise ValueError(msg)
-        try:
-            self._data.fill(value)
-        except (TypeError, ValueError, OverflowError) as error:
-            msg = f"value: cannot store {value!r} in dtype {self.dtype}: {error}"
-            raise ValueError(msg) from error
+        self._data[...] = convert_fill_value(value, self.dtype, "value")
 
     @abstractmethod
     def all_equal(self, other: Any, equal_nan: bool = True) -> bool:
@@ -336,6 +347,14 @@ class NDBuffer(ABC):
           for bit after conversion to the buffer's dtype, so ``-0.0`` and
           ``0.0`` differ: a chunk of ``-0.0`` is not a chunk of fill value
           ``0.0``.
+
+        - For void and structured dtypes, a scalar ``other`` (bytes, a tuple
+          of fields, a NumPy void) is converted to the buffer's dtype and
+          compared element by element; one that cannot be converted gives
+          ``False``. An empty buffer gives ``True``, as for every dtype.
+        - An array ``other`` whose elements cannot be compared with the
+          buffer's (strings against numbers, say) gives ``False``: NaN rules
+          apply only where both sides are numeric.
 
         Raises
         ------
@@ -353,26 +372,44 @@ class NDBuffer(ABC):
         if not (host.flags.c_contiguous or host.flags.f_contiguous):
             host = np.ascontiguousarray(host)
         payload: Any
-        if host.dtype.kind == "O":
-            payload = host  # references, not bytes: pickle the objects themselves
+        if host.dtype.hasobject:
+            # References, not bytes (object dtype, StringDType, structs of
+            # them): pickle the objects themselves.
+            payload = host
         elif isinstance(protocol, int) and protocol >= 5:
             payload = pickle.PickleBuffer(host.reshape(-1, order="A").view("B").data)
         else:
             # Raw bytes plus the dtype: NumPy's own pickling before protocol 5
             # loses the byte order of non-native arrays.
             payload = bytearray(host.reshape(-1, order="A").view("B").data)
-        return (_restore_ndbuffer, (type(self), payload, host.dtype, host.shape, order))
+        return (
+            _restore_ndbuffer,
+            (type(self), payload, host.dtype, host.shape, order, self.readonly),
+        )
 
 
-def _describe_value(value: Any) -> str:
-    shape = getattr(value, "shape", None)
-    return f"an array of shape {tuple(shape)}" if shape is not None else repr(value)
+_SCALARS = frozenset({int, float, complex, bool, str, bytes})
+
+
+@functools.cache  # dtype pairs are few and hashable
+def _casts_safely(source: np.dtype[Any], target: np.dtype[Any]) -> bool:
+    """Whether numbers of ``source`` convert to ``target`` without error or warning."""
+    return source.kind in "biufc" and target.kind in "biufc" and np.can_cast(source, target)
 
 
 def _restore_ndbuffer(
-    cls: type[NDBuffer], payload: Any, dtype: np.dtype[Any], shape: tuple[int, ...], order: str
+    cls: type[NDBuffer],
+    payload: Any,
+    dtype: np.dtype[Any],
+    shape: tuple[int, ...],
+    order: str,
+    readonly: bool = False,  # absent from pickles made before it was kept
 ) -> NDBuffer:
     if isinstance(payload, np.ndarray):
-        return cls.from_numpy_array(payload)
-    flat = np.frombuffer(payload, dtype=dtype)
-    return cls.from_numpy_array(flat.reshape(shape, order="F" if order == "F" else "C"))
+        array = payload
+    else:
+        flat = np.frombuffer(payload, dtype=dtype)
+        array = flat.reshape(shape, order="F" if order == "F" else "C")
+    if readonly:
+        array.flags.writeable = False
+    return cls.from_numpy_array(array)

@@ -12,6 +12,7 @@ from typing import cast
 
 from buffer_core._errors import describe
 from buffer_core._prototype import BufferPrototype
+from buffer_core._validation import check_prototype
 
 __all__ = [
     "ENTRY_POINT_GROUP",
@@ -29,6 +30,9 @@ ENTRY_POINT_GROUP = "buffer_core.prototypes"
 #: Environment variable naming the default prototype.
 ENVIRONMENT_VARIABLE = "BUFFER_PROTOTYPE"
 _FALLBACK = "cpu"
+# The packages of this project that provide each prototype name, for the hint
+# when one is asked for but not installed.
+_PROVIDERS = {"cpu": "buffer-cpu", "gpu": "buffer-gpu"}
 
 _lock = threading.Lock()
 _registered: dict[str, BufferPrototype] = {}
@@ -57,9 +61,7 @@ def register_prototype(name: str, prototype: BufferPrototype) -> None:
     if not isinstance(cast("object", name), str) or not name:
         msg = f"name: expected a non-empty str, got {describe(name)}"
         raise TypeError(msg)
-    if not isinstance(cast("object", prototype), BufferPrototype):
-        msg = f"prototype: expected a BufferPrototype, got {describe(prototype)}"
-        raise TypeError(msg)
+    check_prototype(prototype)
     with _lock:
         _registered[name] = prototype
 
@@ -81,19 +83,28 @@ def get_prototype(name: str) -> BufferPrototype:
         return found
     entry_point = _entry_points().get(name)
     if entry_point is None:
-        known = ", ".join(repr(n) for n in registered_prototypes()) or "none are installed"
-        msg = f"unknown buffer prototype {name!r}; known prototypes: {known}"
-        raise ValueError(msg)
+        raise _unknown(name, "name")
     prototype: object = entry_point.load()
-    if not isinstance(prototype, BufferPrototype):
+    try:
+        check_prototype(prototype)
+    except TypeError as error:
         msg = (
-            f"entry point {entry_point.value!r} ({ENTRY_POINT_GROUP}:{name}) must name a "
-            f"BufferPrototype, got {describe(prototype)}"
+            f"name: the entry point {entry_point.value!r} ({ENTRY_POINT_GROUP}:{name}) must "
+            f"name a BufferPrototype of Buffer and NDBuffer classes ({error})"
         )
-        raise TypeError(msg)
+        raise TypeError(msg) from None
     with _lock:
-        _registered.setdefault(name, prototype)
-    return prototype
+        _registered.setdefault(name, cast("BufferPrototype", prototype))
+    return cast("BufferPrototype", prototype)
+
+
+def _unknown(name: str, source: str) -> ValueError:
+    known = ", ".join(repr(n) for n in registered_prototypes()) or "none are installed"
+    provider = _PROVIDERS.get(name)
+    hint = f"; {name!r} comes with {provider} (pip install {provider})" if provider else ""
+    return ValueError(
+        f"{source}: unknown buffer prototype {name!r}{hint}; known prototypes: {known}"
+    )
 
 
 def set_default_prototype(name: str | None) -> None:
@@ -128,11 +139,23 @@ def default_buffer_prototype() -> BufferPrototype:
     The first that is set wins: :func:`use_prototype`, then
     :func:`set_default_prototype`, then the ``BUFFER_PROTOTYPE`` environment
     variable, then ``"cpu"``.
+
+    Raises
+    ------
+    ValueError
+        If the environment variable (or the fallback ``"cpu"``) names a
+        prototype that is not installed; the message starts with
+        ``BUFFER_PROTOTYPE:`` and names the package that provides it.
     """
-    name = (
-        _context_default.get()
-        or _process_default
-        or os.environ.get(ENVIRONMENT_VARIABLE)
-        or _FALLBACK
-    )
+    name = _context_default.get() or _process_default
+    if name is not None:
+        return get_prototype(name)
+    name = os.environ.get(ENVIRONMENT_VARIABLE) or _FALLBACK
+    with _lock:
+        found = _registered.get(name)
+    if found is not None:
+        return found
+    if name not in _entry_points():
+        # Name the variable: the caller never passed this name in code.
+        raise _unknown(name, ENVIRONMENT_VARIABLE)
     return get_prototype(name)

@@ -33,13 +33,15 @@ class ComparisonPlan(NamedTuple):
         ``"nan"``: every element is NaN (or NaT).
         ``"equal"``: every element ``== target``, ``target`` being a 0-d array.
         ``"array"``: ``other`` is an array; compare the broadcast arrays whole.
+        ``"unequal"``: ``other`` cannot equal any element (a number against a
+        structured dtype, say); the answer is ``False`` for a non-empty buffer.
     target
         The value each element is compared with, as a NumPy array.
     equal_nan
         For ``"array"`` mode: whether NaNs in the same places count as equal.
     """
 
-    mode: Literal["bitwise", "signed_zero", "nan", "equal", "array"]
+    mode: Literal["bitwise", "signed_zero", "nan", "equal", "array", "unequal"]
     target: np.ndarray[Any, Any]
     equal_nan: bool
 
@@ -57,9 +59,18 @@ def plan_all_equal(dtype: np.dtype[Any], other: Any, equal_nan: bool) -> Compari
     ``other`` must not be ``None`` (which never equals anything); the caller
     returns ``False`` for it before planning.
     """
-    target = np.asarray(other)
+    if dtype.kind == "V":
+        return _plan_void(dtype, other)
+    try:
+        target = np.asarray(other)
+    except (TypeError, ValueError) as error:  # ragged nesting
+        msg = f"other: expected a scalar or an array, NumPy cannot make an array of it: {error}"
+        raise ValueError(msg) from None
     nan_aware = dtype.kind not in _NO_NAN_KINDS
     if target.ndim > 0:
+        # NaN is only looked for where both sides can hold it: np.isnan has
+        # no loop for strings or objects.
+        nan_aware = nan_aware and target.dtype.kind not in _NO_NAN_KINDS
         return ComparisonPlan("array", target, equal_nan and nan_aware)
     if target.dtype.kind == "f" and nan_aware and target == 0:
         # A float zero fill value is compared bit for bit, so that a chunk of
@@ -75,6 +86,38 @@ def plan_all_equal(dtype: np.dtype[Any], other: Any, equal_nan: bool) -> Compari
     if equal_nan and nan_aware and _is_nan(target):
         return ComparisonPlan("nan", target, True)
     return ComparisonPlan("equal", target, False)
+
+
+def _plan_void(dtype: np.dtype[Any], other: Any) -> ComparisonPlan:
+    """Raw bytes and structs: compare with ``other`` converted to ``dtype``, if it is one.
+
+    Only what names such an element converts: bytes of exactly the item size
+    for raw ``V`` dtypes, a tuple of the fields (or a NumPy void) for
+    structured ones, and arrays of such elements. NumPy would also turn a
+    number into a struct with every field set to it; that is not equality.
+    """
+    unequal = ComparisonPlan("unequal", np.empty((), dtype=dtype), False)
+    if isinstance(other, np.ndarray) and other.ndim == 0:
+        other = other[()]
+    if isinstance(other, np.ndarray):
+        if other.dtype.kind != "V":
+            return unequal
+        return ComparisonPlan("array", other, False)
+    if dtype.names is None:
+        if isinstance(other, np.void):
+            size = other.itemsize
+        elif isinstance(other, bytes):
+            size = len(other)
+        else:
+            return unequal
+        if size != dtype.itemsize:
+            return unequal
+    elif not isinstance(other, (tuple, np.void)):
+        return unequal
+    try:
+        return ComparisonPlan("equal", np.asarray(other, dtype=dtype), False)
+    except (TypeError, ValueError, OverflowError):
+        return unequal
 
 
 @functools.cache  # dtypes are few and hashable; finfo is not free

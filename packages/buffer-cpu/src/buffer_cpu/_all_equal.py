@@ -39,6 +39,8 @@ def all_equal(data: npt.NDArray[Any], other: Any, equal_nan: bool) -> bool:
         return _all_equal_array(data, plan)
     if data.size == 0:
         return True
+    if plan.mode == "unequal":
+        return False
     values = _flat_view(data)
     target = plan.target
     if plan.mode == "bitwise":

@@ -11,6 +11,7 @@ import numpy.typing as npt
 import buffer_core
 from buffer_core._buffer import require_buffer
 from buffer_core._errors import expected_type
+from buffer_core._validation import host_bytes_of
 
 __all__ = ["Buffer"]
 
@@ -52,25 +53,23 @@ class Buffer(buffer_core.Buffer):
 
     @classmethod
     def from_bytes(cls, bytes_like: Any) -> Self:
-        try:
+        if type(bytes_like) is bytes or type(bytes_like) is bytearray:
             return cls(np.frombuffer(bytes_like, dtype="B"))
-        except TypeError:
-            raise expected_type(
-                bytes_like, "bytes_like", "a bytes-like object (bytes, bytearray, memoryview, ...)"
-            ) from None
-        except (ValueError, BufferError) as error:
-            # Strided or otherwise unexportable memory cannot be wrapped without a copy.
-            msg = f"bytes_like: expected contiguous memory ({error})"
-            raise ValueError(msg) from None
+        # Anything else may be memory that holds references (an object
+        # array): wrapping its pointers as writable bytes would let a write
+        # corrupt the objects and crash the interpreter.
+        return cls(host_bytes_of(bytes_like))
 
     def as_numpy_array(self) -> npt.NDArray[Any]:
         return self._data
 
     def _coerce_value(self, value: Any) -> Any:
+        if type(value) is np.ndarray:  # already staged as host bytes
+            return value
+        if isinstance(value, Buffer):
+            return value._data
         if isinstance(value, buffer_core.Buffer):
             return value.as_numpy_array()
-        if isinstance(value, (bytes, bytearray, memoryview)):
-            return np.frombuffer(value, dtype="B")
         return value
 
     def combine(self, others: Iterable[buffer_core.Buffer]) -> Self:

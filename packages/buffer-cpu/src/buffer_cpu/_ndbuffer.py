@@ -10,25 +10,33 @@ import numpy.typing as npt
 
 import buffer_core
 from buffer_core._errors import expected_type
-from buffer_core._ndbuffer import parse_dtype, parse_order, parse_shape
+from buffer_core._validation import (
+    allocation_failed,
+    check_allocation,
+    convert_fill_value,
+    parse_dtype,
+    parse_order,
+    parse_shape,
+)
 from buffer_cpu._all_equal import all_equal
 
 __all__ = ["NDBuffer"]
 
 
-def _allocate(
-    shape: Any, dtype: Any, order: Any, *, zeroed: bool
-) -> tuple[npt.NDArray[Any], np.dtype[Any]]:
-    dims = parse_shape(shape)
-    parsed = parse_dtype(dtype)
-    layout = parse_order(order)
+def _allocate(dims: tuple[int, ...], parsed: np.dtype[Any], order: Any, *, zeroed: bool) -> Any:
+    check_allocation(dims, parsed)
     allocate = np.zeros if zeroed else np.empty
-    data = allocate(dims, dtype=parsed, order=layout)
-    if data.dtype != parsed:
+    try:
+        data = allocate(dims, dtype=parsed, order=order)
+    except MemoryError:
+        raise allocation_failed(dims, parsed) from None
+    if data.dtype != parsed and parsed.kind in "mM":
         # NumPy allocation drops the scale and byte order of generic time
-        # units (np.zeros(1, ">M8[2generic]").dtype is <M8); a view restores them.
+        # units (np.zeros(1, ">M8[2generic]").dtype is <M8); a view restores
+        # them. Other differences are NumPy's own choices, which zarr shares:
+        # dtype=str or "S0" gets one character, a sub-array dtype adds axes.
         data = data.view(parsed)
-    return data, parsed
+    return data
 
 
 class NDBuffer(buffer_core.NDBuffer):
@@ -57,24 +65,18 @@ class NDBuffer(buffer_core.NDBuffer):
         order: Literal["C", "F"] = "C",
         fill_value: Any | None = None,
     ) -> Self:
-        if fill_value is None:
-            return cls(_allocate(shape, dtype, order, zeroed=True)[0])
+        dims = parse_shape(shape)
         parsed = parse_dtype(dtype)
-        # Convert the fill value once, as np.full would, to learn its bits.
-        scalar = np.empty((), dtype=parsed)
-        try:
-            np.copyto(scalar, fill_value, casting="unsafe")
-        except (TypeError, ValueError, OverflowError) as error:
-            msg = f"fill_value: cannot store {fill_value!r} in dtype {parsed}: {error}"
-            raise ValueError(msg) from None
+        layout = parse_order(order)
+        if fill_value is None:
+            return cls(_allocate(dims, parsed, layout, zeroed=True))
+        scalar = convert_fill_value(fill_value, parsed)
         # Dtypes that hold references (object, StringDType, structs of them) have
-        # no bits to inspect: NumPy refuses the view.
-        zero_bits = not parsed.hasobject and not scalar.view(f"V{parsed.itemsize}").tobytes().strip(
-            b"\0"
-        )
+        # no bits to inspect.
+        zero_bits = not parsed.hasobject and not scalar.tobytes().strip(b"\0")
         # Zeroed memory comes from calloc: the OS hands out zero pages lazily,
         # so an all-zero fill costs nothing up front.
-        data, _ = _allocate(shape, parsed, order, zeroed=zero_bits)
+        data = _allocate(dims, parsed, layout, zeroed=zero_bits)
         if not zero_bits:
             np.copyto(data, scalar)
         return cls(data)
@@ -83,7 +85,8 @@ class NDBuffer(buffer_core.NDBuffer):
     def empty(
         cls, shape: tuple[int, ...], dtype: npt.DTypeLike, order: Literal["C", "F"] = "C"
     ) -> Self:
-        return cls(_allocate(shape, dtype, order, zeroed=False)[0])
+        dims = parse_shape(shape)
+        return cls(_allocate(dims, parse_dtype(dtype), parse_order(order), zeroed=False))
 
     @classmethod
     def from_numpy_array(cls, array_like: npt.ArrayLike) -> Self:

@@ -10,6 +10,7 @@ import numpy.typing as npt
 import buffer_core
 from buffer_core._buffer import require_buffer
 from buffer_core._errors import describe
+from buffer_core._validation import check_prototype
 from buffer_cpu._buffer import Buffer
 from buffer_cpu._ndbuffer import NDBuffer
 
@@ -39,7 +40,17 @@ def as_numpy_array_wrapper(
     if not callable(cast("object", func)):
         msg = f"func: expected a callable, got {describe(func)}"
         raise TypeError(msg)
-    if not isinstance(cast("object", prototype), buffer_core.BufferPrototype):
-        msg = f"prototype: expected a BufferPrototype, got {describe(prototype)}"
+    check_prototype(prototype)
+    result: object = func(require_buffer("buf", buf).as_numpy_array())
+    if isinstance(result, str) or not _exports_bytes(result):
+        msg = f"func: expected it to return a bytes-like object, it returned {describe(result)}"
         raise TypeError(msg)
-    return prototype.buffer.from_bytes(func(require_buffer("buf", buf).as_numpy_array()))
+    return prototype.buffer.from_bytes(result)  # type: ignore[arg-type]
+
+
+def _exports_bytes(value: object) -> bool:
+    try:
+        memoryview(value).release()  # type: ignore[arg-type]
+    except TypeError:
+        return False
+    return True

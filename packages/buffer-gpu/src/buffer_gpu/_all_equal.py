@@ -154,6 +154,8 @@ def all_equal_raw(storage: Any, dtype: np.dtype[Any], other: Any, equal_nan: boo
         return _rows_equal(storage, dtype, _as_rows(converted), full)
     if math_prod(shape) == 0:
         return True
+    if plan.mode == "unequal":  # e.g. a number against a structured dtype
+        return False
     if plan.mode in ("bitwise", "signed_zero"):
         return _rows_equal(storage, dtype, np.frombuffer(plan.target.tobytes(), np.uint8), shape)
     if plan.mode == "nan":

@@ -19,13 +19,14 @@ needs the ``testing`` extra (pytest and Hypothesis).
 
 from __future__ import annotations
 
+from buffer_core.testing._bad_input_suite import BadInputSuite
 from buffer_core.testing._buffer_suite import BufferSuite
 from buffer_core.testing._ndbuffer_suite import NDBufferSuite
 from buffer_core.testing._properties import PropertySuite
 
 
-class ConformanceSuite(BufferSuite, NDBufferSuite, PropertySuite):
-    """All conformance tests: Buffer, NDBuffer and the Hypothesis properties."""
+class ConformanceSuite(BufferSuite, NDBufferSuite, PropertySuite, BadInputSuite):
+    """All conformance tests: Buffer, NDBuffer, the Hypothesis properties and bad input."""
 
 
-__all__ = ["BufferSuite", "ConformanceSuite", "NDBufferSuite", "PropertySuite"]
+__all__ = ["BadInputSuite", "BufferSuite", "ConformanceSuite", "NDBufferSuite", "PropertySuite"]
