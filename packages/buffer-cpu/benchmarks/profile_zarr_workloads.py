@@ -25,6 +25,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +34,20 @@ WRITES = ["write_dense", "write_mostly_empty", "write_sharded"]
 READS = ["read_full", "read_region", "read_sharded_partial"]
 OURS_PREFIXES = ("buffer_cpu/", "buffer_core/")
 ZARR_BUFFER_PREFIXES = ("zarr/core/buffer/",)
+CODEC_PREFIXES = ("numcodecs/",)
+# Innermost Python frames of threads that wait (for work, a lock, the event
+# loop's selector): py-spy's idle filter misses waits made from native code.
+WAITING = frozenset(
+    {
+        "_worker (concurrent/futures/thread.py)",
+        "Condition.wait (threading.py)",
+        "Event.wait (threading.py)",
+        "EpollSelector.select (selectors.py)",
+        "Thread.join (threading.py)",
+        "Thread._wait_for_tstate_lock (threading.py)",
+    }
+)
+CATEGORIES = ["ours", "zarr's buffers", "codec", "store", "zarr and the rest"]
 
 
 def load_workloads() -> Any:
@@ -87,15 +102,56 @@ def child(workload: str, store: str, codec: str, impl: str, seconds: float) -> N
 
 
 def frame_path(frame: str) -> str:
-    """The file of one py-spy frame, ``function (path:line)``."""
+    """The file of one py-spy frame, ``function (path:line)`` or ``function (library)``."""
     inside = frame.rpartition(" (")[2].rstrip(")")
-    return inside.rpartition(":")[0]
+    return inside.rpartition(":")[0] if ".py:" in inside else inside
 
 
-def analyse(raw: Path, top: int) -> tuple[int, float, float, float, list[tuple[str, float]]]:
-    """Samples, buffer shares (ours, zarr's, either) and the top self-time functions."""
-    total = ours = zarrs = either = 0
-    leaves: Counter[str] = Counter()
+def category(paths: list[str]) -> str:
+    """Where one sample's time goes; the first that applies, innermost frames first.
+
+    A compressor's kernel counts as codec even when zarr calls it from a
+    buffer helper (``as_numpy_array_wrapper``); NumPy and libc work called
+    from buffer code counts as buffer code.
+    """
+    if any(p.startswith(CODEC_PREFIXES) and not p.endswith(".py") for p in paths):
+        return "codec"
+    for p in reversed(paths):
+        if p.startswith(OURS_PREFIXES):
+            return "ours"
+        if p.startswith(ZARR_BUFFER_PREFIXES):
+            return "zarr's buffers"
+    if any(p.startswith("zarr/storage/") for p in paths):
+        return "store"
+    return "zarr and the rest"
+
+
+def where(frames: list[str], paths: list[str]) -> str:
+    """The innermost Python function of a sample, and the native library it was in."""
+    python = next(
+        (f.rpartition(":")[0] + ")" for f, p in zip(reversed(frames), reversed(paths), strict=True)
+         if p.endswith(".py")),
+        "(no Python frame)",
+    )
+    native = paths[-1] if not paths[-1].endswith(".py") else ""
+    return f"{python} > {native.rpartition('/')[2]}" if native else python
+
+
+@dataclass
+class Profile:
+    """Busy samples of one case, by category, by place, and buffer time by function."""
+
+    samples: int = 0
+    categories: Counter[str] = field(default_factory=Counter)
+    places: Counter[str] = field(default_factory=Counter)
+    buffer_functions: Counter[str] = field(default_factory=Counter)
+
+    def top(self, counter: Counter[str], n: int) -> list[tuple[str, float]]:
+        return [(name, count / max(self.samples, 1)) for name, count in counter.most_common(n)]
+
+
+def analyse(raw: Path) -> Profile:
+    found = Profile()
     for line in raw.read_text(encoding="utf-8").splitlines():
         stack, _, count_text = line.rpartition(" ")
         if not stack or not count_text.isdigit():
@@ -103,18 +159,21 @@ def analyse(raw: Path, top: int) -> tuple[int, float, float, float, list[tuple[s
         count = int(count_text)
         frames = stack.split(";")
         paths = [frame_path(f) for f in frames]
-        in_ours = any(p.startswith(OURS_PREFIXES) for p in paths)
-        in_zarr = any(p.startswith(ZARR_BUFFER_PREFIXES) for p in paths)
-        total += count
-        ours += count * in_ours
-        zarrs += count * in_zarr
-        either += count * (in_ours or in_zarr)
-        leaf = frames[-1]
-        leaves[leaf.rpartition(":")[0] + ")"] += count
-    if not total:
-        return 0, 0.0, 0.0, 0.0, []
-    shares = [(name, count / total) for name, count in leaves.most_common(top)]
-    return total, ours / total, zarrs / total, either / total, shares
+        place = where(frames, paths)
+        if place.partition(" > ")[0] in WAITING:
+            continue
+        found.samples += count
+        kind = category(paths)
+        found.categories[kind] += count
+        found.places[place] += count
+        if kind in {"ours", "zarr's buffers"}:
+            # The outermost buffer frame: the buffer API call zarr made.
+            outer = next(
+                f for f, p in zip(frames, paths, strict=True)
+                if p.startswith(OURS_PREFIXES + ZARR_BUFFER_PREFIXES)
+            )
+            found.buffer_functions[outer.rpartition(":")[0] + ")"] += count
+    return found
 
 
 def profile(case: tuple[str, str, str, str], seconds: float, rate: int, top: int) -> None:
@@ -130,7 +189,7 @@ def profile(case: tuple[str, str, str, str], seconds: float, rate: int, top: int
         if process.stdout.readline().strip() != "ready":
             sys.exit(f"{case}: the child did not get ready (exit {process.wait()})")
         spy = subprocess.Popen(
-            ["py-spy", "record", "--pid", str(process.pid), "--rate", str(rate)]
+            ["py-spy", "record", "--native", "--pid", str(process.pid), "--rate", str(rate)]
             + ["--format", "raw", "--output", str(raw)],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
@@ -141,13 +200,16 @@ def profile(case: tuple[str, str, str, str], seconds: float, rate: int, top: int
         calls = process.stdout.readline().strip()
         process.wait()
         spy.wait(timeout=30)
-        samples, ours, zarrs, either, leaves = analyse(raw, top)
-    print(
-        f"## {workload} {store} {codec} {impl}: {calls}, {samples} samples; "
-        f"buffer code {either:.1%} (ours {ours:.1%}, zarr's {zarrs:.1%})"
+        found = analyse(raw)
+    shares = ", ".join(
+        f"{name} {found.categories[name] / max(found.samples, 1):.0%}" for name in CATEGORIES
     )
-    for name, share in leaves:
+    print(f"## {workload} {store} {codec} {impl}: {calls}, {found.samples} samples; {shares}")
+    for name, share in found.top(found.places, top):
         print(f"   {share:6.1%}  {name}")
+    calls_made = found.top(found.buffer_functions, top)
+    if calls_made:
+        print("   buffer calls: " + ", ".join(f"{name} {share:.1%}" for name, share in calls_made))
     sys.stdout.flush()
 
 
