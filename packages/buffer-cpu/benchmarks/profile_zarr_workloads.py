@@ -73,6 +73,7 @@ def child(workload: str, store: str, codec: str, impl: str, seconds: float) -> N
             array = w.create_array(w.open_store(store, scratch / "array"), codec, sharded=sharded)
             if workload in WRITES:
                 data = w.make_mostly_empty(dense) if workload == "write_mostly_empty" else dense
+
                 # Rewriting one array does the same work as writing a new one,
                 # without array creation in the profile.
                 def run() -> None:
@@ -129,8 +130,11 @@ def category(paths: list[str]) -> str:
 def where(frames: list[str], paths: list[str]) -> str:
     """The innermost Python function of a sample, and the native library it was in."""
     python = next(
-        (f.rpartition(":")[0] + ")" for f, p in zip(reversed(frames), reversed(paths), strict=True)
-         if p.endswith(".py")),
+        (
+            f.rpartition(":")[0] + ")"
+            for f, p in zip(reversed(frames), reversed(paths), strict=True)
+            if p.endswith(".py")
+        ),
         "(no Python frame)",
     )
     native = paths[-1] if not paths[-1].endswith(".py") else ""
@@ -169,7 +173,8 @@ def analyse(raw: Path) -> Profile:
         if kind in {"ours", "zarr's buffers"}:
             # The outermost buffer frame: the buffer API call zarr made.
             outer = next(
-                f for f, p in zip(frames, paths, strict=True)
+                f
+                for f, p in zip(frames, paths, strict=True)
                 if p.startswith(OURS_PREFIXES + ZARR_BUFFER_PREFIXES)
             )
             found.buffer_functions[outer.rpartition(":")[0] + ")"] += count
@@ -185,12 +190,15 @@ def profile(case: tuple[str, str, str, str], seconds: float, rate: int, top: int
         process = subprocess.Popen(
             command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
         )
-        assert process.stdin is not None and process.stdout is not None
+        assert process.stdin is not None
+        assert process.stdout is not None
         if process.stdout.readline().strip() != "ready":
             sys.exit(f"{case}: the child did not get ready (exit {process.wait()})")
         spy = subprocess.Popen(
-            ["py-spy", "record", "--native", "--pid", str(process.pid), "--rate", str(rate)]
-            + ["--format", "raw", "--output", str(raw)],
+            [
+                *("py-spy", "record", "--native", "--format", "raw", "--output", str(raw)),
+                *("--pid", str(process.pid), "--rate", str(rate)),
+            ],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )

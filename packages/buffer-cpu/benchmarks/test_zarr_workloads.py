@@ -32,9 +32,9 @@ import numpy as np
 import pytest
 
 zarr = pytest.importorskip("zarr", reason="zarr is not installed: no end-to-end workloads")
-from zarr.buffer import default_buffer_prototype  # noqa: E402  # after the importorskip
-from zarr.codecs import ZstdCodec  # noqa: E402
-from zarr.storage import LocalStore, MemoryStore  # noqa: E402
+from zarr.buffer import default_buffer_prototype
+from zarr.codecs import ZstdCodec
+from zarr.storage import LocalStore, MemoryStore
 
 SHAPE = (4096, 4096)
 DTYPE = np.dtype("f8")
@@ -211,7 +211,9 @@ def measure(
 
 
 @pytest.mark.parametrize(("store", "codec", "impl"), CASES)
-def test_write_dense(benchmark: Any, workloads: Workloads, store: str, codec: str, impl: str) -> None:
+def test_write_dense(
+    benchmark: Any, workloads: Workloads, store: str, codec: str, impl: str
+) -> None:
     """Every chunk written, none of them fill value."""
     benchmark.group = f"zarr write, dense, {store}, {codec}"
     data = workloads.dense
@@ -312,7 +314,5 @@ def test_read(
         # The configured side really reads through its own classes.
         nd_buffer = default_buffer_prototype().nd_buffer
         assert nd_buffer.__module__.startswith("buffer_cpu.zarr" if impl == "ours" else "zarr.")
-    result = measure(
-        benchmark, impl, lambda: array[selection], nbytes=selection_bytes(selection)
-    )
+    result = measure(benchmark, impl, lambda: array[selection], nbytes=selection_bytes(selection))
     np.testing.assert_array_equal(result, workloads.dense[selection])

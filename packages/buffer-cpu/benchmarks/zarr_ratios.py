@@ -1,11 +1,12 @@
 """Print the end-to-end ratio table (zarr's buffers / ours) of one recorded run.
 
-    python packages/buffer-cpu/benchmarks/zarr_ratios.py [RUN_FILE_OR_DIR]
+    python packages/buffer-cpu/benchmarks/zarr_ratios.py [--ms] [RUN_FILE_OR_DIR]
 
 RUN_FILE_OR_DIR is a pytest-benchmark JSON file (``--benchmark-json``) or a
 ``bench-results`` folder; for a folder, the newest ``buffer-cpu.json`` in it
 is used. Medians of ``test_zarr_workloads.py``; a ratio above 1 means ours
-is faster. Markdown, so it pastes into the README as it is.
+is faster; ``--ms`` adds both medians. Markdown, so it pastes into the README
+as it is.
 """
 
 from __future__ import annotations
@@ -49,7 +50,7 @@ def medians(raw: dict[str, Any]) -> dict[tuple[str, str], dict[str, float]]:
     return found
 
 
-def table(raw: dict[str, Any]) -> str:
+def table(raw: dict[str, Any], *, with_ms: bool = False) -> str:
     found = medians(raw)
     variants = sorted({variant for _, variant in found}, key=_variant_order)
     lines = [
@@ -61,8 +62,10 @@ def table(raw: dict[str, Any]) -> str:
         for variant in variants:
             sides = found.get((label, variant), {})
             if "zarr" in sides and "ours" in sides and sides["ours"] > 0:
-                ms = f"{sides['zarr'] * 1e3:.0f} / {sides['ours'] * 1e3:.0f} ms"
-                cells.append(f"{sides['zarr'] / sides['ours']:.2f}x ({ms})")
+                cell = f"{sides['zarr'] / sides['ours']:.2f}x"
+                if with_ms:
+                    cell += f" ({sides['zarr'] * 1e3:.0f} / {sides['ours'] * 1e3:.0f} ms)"
+                cells.append(cell)
             else:
                 cells.append("-")
         lines.append(f"| {label} | " + " | ".join(cells) + " |")
@@ -80,12 +83,15 @@ def _variant_order(variant: str) -> tuple[int, int, str]:
 
 
 def main(argv: list[str]) -> None:
-    path = newest_run_file(Path(argv[0] if argv else "bench-results"))
+    with_ms = "--ms" in argv
+    args = [a for a in argv if a != "--ms"]
+    path = newest_run_file(Path(args[0] if args else "bench-results"))
     raw = json.loads(path.read_text(encoding="utf-8"))
     machine = raw.get("machine_info") or {}
-    print(f"{path}: {machine.get('cpu', {}).get('brand_raw', 'unknown CPU')}, zarr/ours medians")
+    cpu = (machine.get("cpu") or {}).get("brand_raw", "unknown CPU")
+    print(f"{path}: {cpu}; median with zarr's buffers / median with ours")
     print()
-    print(table(raw))
+    print(table(raw, with_ms=with_ms))
 
 
 if __name__ == "__main__":

@@ -232,7 +232,9 @@ def test_zero_fill_value_on_every_word_size(layout: str, dtype: str) -> None:
     """Zeros of 1- to 8-byte numbers equal 0 and 0.0; one 1 in the last element does not."""
     data = ZERO_LAYOUTS[layout](dtype)
     buf = buffer_cpu.NDBuffer(data)
-    assert buf.all_equal(0) and buf.all_equal(0.0) and buf.all_equal(np.uint8(0))
+    assert buf.all_equal(0)
+    assert buf.all_equal(0.0)
+    assert buf.all_equal(np.uint8(0))
     data[(-1,) * data.ndim] = 1
     assert not buf.all_equal(0)
     assert not buf.all_equal(0.0)
