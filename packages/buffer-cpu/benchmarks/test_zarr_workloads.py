@@ -77,7 +77,7 @@ def compressors(codec: str) -> Any:
     if codec == "none":
         return None
     if codec == "zstd":
-        return [ZstdCodec()]
+        return [ZstdCodec()]  # zstd's default level (3)
     from zarr.codecs import BloscCodec  # noqa: PLC0415  # needs numcodecs.blosc
 
     # LZ4 inside Blosc with byte shuffle (numcodecs' Blosc default), the fast
