@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -62,7 +63,7 @@ def load_workloads() -> Any:
 
 
 def child(workload: str, store: str, codec: str, impl: str, seconds: float) -> None:
-    """Prepare one case, say "ready", wait for a line on stdin, then repeat it."""
+    """Prepare one case, say "ready", wait for a line on stdin, repeat it, wait again."""
     w = load_workloads()
     zarr = w.zarr
     dense = w.make_dense()
@@ -98,6 +99,7 @@ def child(workload: str, store: str, codec: str, impl: str, seconds: float) -> N
                 run()
                 calls += 1
             print(f"calls {calls}", flush=True)
+            sys.stdin.readline()  # the profiler has stopped: clean up unobserved
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
 
@@ -206,8 +208,11 @@ def profile(case: tuple[str, str, str, str], seconds: float, rate: int, top: int
         process.stdin.write("go\n")
         process.stdin.flush()
         calls = process.stdout.readline().strip()
+        spy.send_signal(signal.SIGINT)  # py-spy stops and writes what it sampled
+        spy.wait(timeout=60)
+        process.stdin.write("done\n")
+        process.stdin.flush()
         process.wait()
-        spy.wait(timeout=30)
         found = analyse(raw)
     shares = ", ".join(
         f"{name} {found.categories[name] / max(found.samples, 1):.0%}" for name in CATEGORIES
