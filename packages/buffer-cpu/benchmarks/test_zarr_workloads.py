@@ -12,9 +12,10 @@ Targets (read from the report, never asserted on time): every write at least
 1.2x faster with ours, every read at least as fast. ``extra_info["bytes"]`` is
 the array data one call moves, so a median converts to GB/s.
 
-``profile_zarr_workloads.py`` beside this file runs the same workloads under
-py-spy and prints where their time goes; ``zarr_ratios.py`` prints the ratio
-table of a recorded run.
+Beside this file: ``zarr_ratios.py`` prints the ratio table of a recorded run,
+``profile_zarr_workloads.py`` runs the same workloads under py-spy and prints
+where their time goes, and ``compare_zarr_workloads.py`` times both sides
+round by round, the cross-check on a busy machine.
 """
 
 from __future__ import annotations
