@@ -203,3 +203,90 @@ def test_wrapper_checks_the_prototype_classes() -> None:
     bad = buffer_core.BufferPrototype(int, str)  # type: ignore[arg-type]
     with pytest.raises(TypeError, match=r"^prototype: "):
         buffer_cpu.as_numpy_array_wrapper(bytes, buf, bad)
+
+
+# Layouts the zero fill-value shortcut walks: contiguous data spanning many
+# slices, a chunk-shaped view into a larger array, Fortran order, a transpose.
+ZERO_LAYOUTS = {
+    "contiguous 3 MiB": lambda dtype: np.zeros(3 * MiB // np.dtype(dtype).itemsize, dtype=dtype),
+    "chunk view": lambda dtype: np.zeros((1024, 1024), dtype=dtype)[256:768, 128:640],
+    "fortran order": lambda dtype: np.zeros((512, 300), dtype=dtype, order="F"),
+    "transposed view": lambda dtype: np.zeros((300, 512), dtype=dtype)[::2].T,
+}
+
+
+@pytest.mark.parametrize("layout", ZERO_LAYOUTS)
+@pytest.mark.parametrize(
+    ("last", "other", "expected"),
+    [
+        (None, 0.0, True),
+        (None, 0, True),
+        (None, np.float32(0.0), True),
+        (-0.0, 0.0, False),  # a float zero is compared bit for bit
+        (-0.0, 0, True),  # an integer zero is compared by value: -0.0 == 0
+        (-0.0, np.int16(0), True),
+        (-0.0, -0.0, False),  # the rest is +0.0
+        (float("nan"), 0, False),
+        (float("nan"), 0.0, False),
+        (5e-324, 0, False),
+        (5e-324, 0.0, False),
+    ],
+    ids=repr,
+)
+def test_zero_fill_value_sees_the_last_element(
+    layout: str, last: float | None, other: Any, expected: bool
+) -> None:
+    """all_equal(zero) on floats finds a difference in the last element, in any layout."""
+    data = ZERO_LAYOUTS[layout]("f8")
+    if last is not None:
+        data[(-1,) * data.ndim] = last
+    assert buffer_cpu.NDBuffer(data).all_equal(other) is expected
+
+
+@pytest.mark.parametrize("dtype", ["i1", "u2", ">i4", "u8", "f2", "f4", ">f8"])
+@pytest.mark.parametrize("layout", ZERO_LAYOUTS)
+def test_zero_fill_value_on_every_word_size(layout: str, dtype: str) -> None:
+    """Zeros of 1- to 8-byte numbers equal 0 and 0.0; one 1 in the last element does not."""
+    data = ZERO_LAYOUTS[layout](dtype)
+    buf = buffer_cpu.NDBuffer(data)
+    assert buf.all_equal(0)
+    assert buf.all_equal(0.0)
+    assert buf.all_equal(np.uint8(0))
+    data[(-1,) * data.ndim] = 1
+    assert not buf.all_equal(0)
+    assert not buf.all_equal(0.0)
+
+
+@pytest.mark.parametrize(
+    ("data", "other", "expected"),
+    [
+        (np.zeros(()), 0, True),  # 0-d
+        (np.zeros(4), False, True),  # a bool is compared as a value, not as a zero word
+        (np.zeros(4, dtype="c16"), 0, True),  # complex: 16-byte items, the general path
+        (np.array([0.0, -0.0], dtype="c8"), 0.0, False),
+        (np.zeros(4, dtype="M8[s]"), 0, False),  # datetimes never equal integers
+        (np.zeros(0), 0, True),
+    ],
+    ids=repr,
+)
+def test_zero_fill_value_outside_the_shortcut(data: Any, other: Any, expected: bool) -> None:
+    """Zero fill values on data the shortcut does not take keep the general answer."""
+    assert buffer_cpu.NDBuffer(data).all_equal(other) is expected
+
+
+def test_combine_takes_strided_parts() -> None:
+    """A buffer over strided bytes combines like any other (they are copied in order)."""
+    strided = buffer_cpu.Buffer.from_array_like(np.arange(10, dtype="B")[::2])
+    head = buffer_cpu.Buffer.from_bytes(b"\xff")
+    combined = head.combine([strided, head])
+    assert combined.to_bytes() == b"\xff\x00\x02\x04\x06\x08\xff"
+
+
+def test_combine_result_is_writable_new_memory() -> None:
+    """combine returns writable memory of its own, even of read-only parts or of none."""
+    parts = [buffer_cpu.Buffer.from_bytes(b"abc"), buffer_cpu.Buffer.from_bytes(b"de")]
+    for combined in (parts[0].combine(parts[1:]), parts[0].combine([])):
+        assert not combined.readonly
+        combined[0:1] = b"z"
+        assert combined.to_bytes().startswith(b"z")
+    assert parts[0].to_bytes() == b"abc"

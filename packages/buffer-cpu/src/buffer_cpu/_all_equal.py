@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from buffer_core.compare import ComparisonPlan, plan_all_equal
+from buffer_core.compare import ComparisonPlan, plan_all_equal, unsigned_view_dtype
 
 __all__ = ["all_equal"]
 
@@ -26,6 +26,7 @@ __all__ = ["all_equal"]
 _FIRST_SLICE_BYTES = 1 << 16
 _MAX_SLICE_BYTES = 1 << 20
 _NUMERIC_KINDS = frozenset("biufcmM")
+_WORD_SIZES = frozenset({1, 2, 4, 8})
 
 
 def all_equal(data: npt.NDArray[Any], other: Any, equal_nan: bool) -> bool:
@@ -34,6 +35,9 @@ def all_equal(data: npt.NDArray[Any], other: Any, equal_nan: bool) -> bool:
         return False
     if data.size and _scalar_first_differs(data, other):
         return False
+    zero = _all_zero(data, other)
+    if zero is not None:
+        return zero
     plan = plan_all_equal(data.dtype, other, equal_nan)
     if plan.mode == "array":
         return _all_equal_array(data, plan)
@@ -84,6 +88,36 @@ def _scalar_first_differs(data: npt.NDArray[Any], other: Any) -> bool:
     else:
         return False
     return bool(data.item(0) != other)
+
+
+def _all_zero(data: npt.NDArray[Any], other: Any) -> bool | None:
+    """The answer for a zero ``other`` on numbers, without planning; None where it does not apply.
+
+    Zero is the fill value zarr asks about most (every chunk of a mostly
+    empty write), and "no bit set" is one unsigned ``max`` per slice, with no
+    temporary. It is the whole answer for a float ``+0.0`` (compared bit for
+    bit, so ``-0.0`` differs) and for integer data. An integer zero on floats
+    equals ``-0.0`` too, so there a slice with bits set is compared exactly.
+    """
+    kind = data.dtype.kind
+    if kind not in "iuf" or data.dtype.itemsize not in _WORD_SIZES or not data.size:
+        return None
+    exact = False
+    if isinstance(other, (float, np.floating)):
+        if other != 0 or (kind == "f" and math.copysign(1.0, other) < 0):
+            return None
+    elif isinstance(other, (int, np.integer)) and not isinstance(other, bool):
+        if other != 0:
+            return None
+        exact = kind == "f"
+    else:
+        return None
+    values = _flat_view(data)
+    words = values.view(unsigned_view_dtype(values.dtype))
+    for start, stop in _slice_bounds(values):
+        if words[start:stop].max() and not (exact and not values[start:stop].any()):
+            return False
+    return True
 
 
 def _first_element_differs(mode: str, values: npt.NDArray[Any], target: npt.NDArray[Any]) -> bool:
@@ -176,15 +210,21 @@ def _rows_in(values: npt.NDArray[Any], nbytes: int) -> int:
 
 def _slices(values: npt.NDArray[Any]) -> Iterator[npt.NDArray[Any]]:
     """Views of ``values`` along axis 0, doubling in length up to the cap."""
-    if values.nbytes <= _FIRST_SLICE_BYTES:
-        yield values
-        return
+    for start, stop in _slice_bounds(values):
+        yield values[start:stop]
+
+
+def _slice_bounds(values: npt.NDArray[Any]) -> Iterator[tuple[int, int]]:
+    """Row ranges along axis 0 that start small and double up to the cap."""
     rows = values.shape[0]
+    if values.nbytes <= _FIRST_SLICE_BYTES:
+        yield 0, rows
+        return
     step = _rows_in(values, _FIRST_SLICE_BYTES)
     cap = _rows_in(values, _MAX_SLICE_BYTES)
     start = 0
     while start < rows:
         stop = start + step
-        yield values[start:stop]
+        yield start, stop
         start = stop
         step = min(step * 2, cap)

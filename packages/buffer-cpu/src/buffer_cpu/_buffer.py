@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Iterable
 from typing import Any, Self
 
@@ -16,6 +17,10 @@ from buffer_core._validation import host_bytes_of
 __all__ = ["Buffer"]
 
 _PYBUF_WRITABLE = 0x0001  # inspect.BufferFlags.WRITABLE, which Python 3.11 lacks
+_DATA = operator.attrgetter("_data")
+# combine joins parts with bytearray.join up to this total and mean part size.
+_JOIN_MAX_BYTES = 4 << 20
+_JOIN_MAX_PART_BYTES = 4 << 10
 
 
 class Buffer(buffer_core.Buffer):
@@ -79,13 +84,29 @@ class Buffer(buffer_core.Buffer):
             parts = list(others)
         except TypeError:
             raise expected_type(others, "others", "an iterable of Buffers") from None
-        arrays = [self._data]
-        for index, part in enumerate(parts):
-            if isinstance(part, Buffer):
-                arrays.append(part._data)
-            else:
-                arrays.append(require_buffer(f"others[{index}]", part).as_numpy_array())
-        # One allocation, one copy per input.
+        arrays: list[npt.NDArray[Any]]
+        if all(issubclass(kind, Buffer) for kind in set(map(type, parts))):
+            # Shards combine thousands of small chunks: every part is a host
+            # buffer of ours, so no per-part check or call is needed.
+            arrays = [self._data, *map(_DATA, parts)]
+        else:
+            arrays = [self._data]
+            for index, part in enumerate(parts):
+                if isinstance(part, Buffer):
+                    arrays.append(part._data)
+                else:
+                    arrays.append(require_buffer(f"others[{index}]", part).as_numpy_array())
+        # One allocation, one copy per input. For many small parts bytearray.join
+        # does that with far less work per part than np.concatenate (half the
+        # time for a thousand 1 KiB parts). NumPy's own memory is faster to
+        # fill, copy and free for anything larger (it asks for huge pages), so
+        # larger parts go through np.concatenate.
+        total = sum(map(len, arrays))
+        if total <= _JOIN_MAX_BYTES and total <= _JOIN_MAX_PART_BYTES * len(arrays):
+            try:
+                return self.__class__(np.frombuffer(bytearray().join(arrays), dtype="B"))
+            except TypeError:  # a strided part exports no contiguous bytes
+                pass
         return self.__class__(np.concatenate(arrays))
 
     def __buffer__(self, flags: int) -> memoryview:
