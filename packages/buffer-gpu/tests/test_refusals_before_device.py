@@ -334,4 +334,3 @@ def test_allocation_layout_is_numpys(dtype: Any) -> None:
     expected = np.zeros((2, 3), dtype=dtype)
     dims, parsed = allocation_layout((2, 3), np.dtype(dtype))
     assert (dims, parsed) == (expected.shape, expected.dtype)
-

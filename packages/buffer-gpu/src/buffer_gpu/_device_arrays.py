@@ -68,8 +68,8 @@ def allocate(
             storage = make((*reversed(shape), dtype.itemsize), _BYTE)
             return storage.transpose((*reversed(range(len(shape))), len(shape)))
     except MemoryError as error:
-        failure = allocation_failed(shape, dtype)
-        raise MemoryError(f"{failure} on {where}") from error
+        msg = f"{allocation_failed(shape, dtype)} on {where}"
+        raise MemoryError(msg) from error
 
 
 def _layout_of(shape: tuple[int, ...], strides: tuple[int, ...], itemsize: int) -> str | None:

@@ -456,6 +456,8 @@ class NDBuffer(DeviceResident, buffer_core.NDBuffer):
         if isinstance(key, str):
             self._field(key)[...] = value
             return
+        if isinstance(value, buffer_core.NDBuffer) and not isinstance(value, NDBuffer):
+            value = value.as_numpy_array()  # host data: converted whole, below, like any array
         selection = self._selection_shape(key)
         # Everything that can fail is converted on the host first (the one
         # fill-value rule for scalars, the whole value for arrays and
@@ -573,8 +575,8 @@ class NDBuffer(DeviceResident, buffer_core.NDBuffer):
 
 
 def _on_device(value: Any) -> bool:
-    """Whether ``value`` is device memory (or a buffer of any kind), converted by CuPy."""
-    return isinstance(value, buffer_core.NDBuffer) or is_device_array(value)
+    """Whether ``value`` is device memory (one of our buffers or a device array), converted by CuPy."""
+    return isinstance(value, NDBuffer) or is_device_array(value)
 
 
 @contextlib.contextmanager
