@@ -484,8 +484,10 @@ class NDBuffer(DeviceResident, buffer_core.NDBuffer):
             self._mark_written()
 
     def _device_selection_shape(self, key: Any) -> tuple[int, ...]:
+        """The shape a key holding device arrays selects, which only CuPy can find."""
+        parts = _normalize_key(key)
         try:
-            selected = self._data[_normalize_key(key)]
+            selected = self._data[(*parts, slice(None)) if self._raw else parts]
         except (LookupError, TypeError, ValueError) as error:
             raise_key_error(key, self.shape, error)
         shape = tuple(int(n) for n in selected.shape)
