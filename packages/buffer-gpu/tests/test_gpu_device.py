@@ -517,3 +517,52 @@ def test_staging_memory_is_not_kept_by_cupys_pinned_pool(cp: Any) -> None:
         assert buf.to_bytes() == payload
     assert pool.n_free_blocks() == before
     assert len(staging_pool()._idle) <= 4
+
+
+# --- structured fields and refused writes on the device -----------------------------------------
+
+
+@pytest.mark.parametrize(
+    "dtype",
+    [
+        np.dtype([("a", "i8"), ("b", "f8")]),
+        np.dtype([("a", "i1"), ("b", "<f8"), ("c", ">i4")]),  # packed: "b" is not 8-byte aligned
+        np.dtype([("a", "u2"), ("b", "(2,3)f4"), ("c", "S3")]),
+    ],
+    ids=["aligned", "packed", "sub-array"],
+)
+def test_fields_are_views_of_the_structured_buffer(dtype: np.dtype[Any]) -> None:
+    """nd[name] reads like NumPy's field, and writes through it reach the parent's bytes."""
+    rng = np.random.default_rng(7)
+    source = np.frombuffer(rng.integers(0, 256, 5 * dtype.itemsize, "u1").tobytes(), dtype).copy()
+    for name in dtype.names or ():
+        if source[name].dtype.kind == "f":
+            source[name] = np.arange(source[name].size).reshape(source[name].shape)
+    buf = NDBuffer.from_numpy_array(source)
+    for name in dtype.names or ():
+        field = buf[name]
+        np.testing.assert_array_equal(field.as_numpy_array(), source[name])
+        assert (field.dtype, field.shape) == (source[name].dtype, source[name].shape)
+    expected = source.copy()
+    first = (dtype.names or ("",))[0]
+    expected[first] = 3
+    buf[first] = 3
+    assert buf.as_numpy_array().tobytes() == expected.tobytes()
+    expected[1:3][first] = 9
+    buf[1:3][first][...] = 9
+    assert buf.as_numpy_array().tobytes() == expected.tobytes()
+
+
+def test_refused_device_writes_leave_the_device_bytes_as_they_were(cp: Any) -> None:
+    """A value refused by the host-side conversion never reaches device memory."""
+    buf = NDBuffer.from_numpy_array(np.arange(12, dtype="u1").reshape(4, 3))
+    before = buf.as_numpy_array().tobytes()
+    with pytest.raises(ValueError, match=r"^value: "):
+        buf[0:2] = [[1, 2, 3], [4, 5, 300]]
+    with pytest.raises(IndexError, match=r"^key: "):
+        buf[9] = 1
+    flat = Buffer.from_bytes(b"abcdefgh")
+    with pytest.raises(TypeError, match=r"^value: "):
+        flat[0:2] = cp.zeros(2, dtype="f4")
+    assert buf.as_numpy_array().tobytes() == before
+    assert flat.to_bytes() == b"abcdefgh"

@@ -181,29 +181,6 @@ def test_copy_host_copies_every_byte(nbytes: int) -> None:
     assert np.array_equal(out, source)
 
 
-@pytest.mark.parametrize(
-    ("axes", "ndim", "expected"),
-    [(None, 3, (2, 1, 0)), ((1, 0), 2, (1, 0)), ((-1, 0), 2, (1, 0)), (0, 1, (0,))],
-    ids=str,
-)
-def test_permutation_accepts_permutations(
-    axes: object, ndim: int, expected: tuple[int, ...]
-) -> None:
-    """transpose's axes: None reverses; negative axes count from the end."""
-    from buffer_gpu._ndbuffer import _permutation
-
-    assert _permutation(axes, ndim) == expected
-
-
-@pytest.mark.parametrize("axes", [(0, 0), (0, 1, 2), (5, 0), ("a", "b")], ids=str)
-def test_permutation_rejects_others(axes: object) -> None:
-    """Anything but a permutation of the axes is a ValueError naming axes (before any device work)."""
-    from buffer_gpu._ndbuffer import _permutation
-
-    with pytest.raises(ValueError, match="axes"):
-        _permutation(axes, 2)
-
-
 # --- overlap detection, scalar bit patterns, exact comparison targets ------------------------------
 
 

@@ -13,6 +13,7 @@ import numpy as np
 
 from buffer_core._protocols import Endian, NDArrayLike, ScalarType
 from buffer_core._validation import (
+    conversion_failed,
     convert_fill_value,
     parse_axes,
     parse_dtype,
@@ -229,9 +230,7 @@ class NDBuffer(ABC):
         try:
             converted = self._data.astype(target, order=layout)
         except (TypeError, ValueError, OverflowError) as error:
-            kind = TypeError if isinstance(error, TypeError) else ValueError
-            msg = f"dtype: cannot convert the data of dtype {self.dtype} to {target}: {error}"
-            raise kind(msg) from None
+            raise conversion_failed(self.dtype, target, error) from None
         return self.__class__(converted)
 
     def copy(self) -> Self:

@@ -35,6 +35,7 @@ __all__ = [
     "check_contiguous_slice",
     "check_holds_no_references",
     "check_prototype",
+    "conversion_failed",
     "convert_fill_value",
     "host_bytes_of",
     "parse_axes",
@@ -251,6 +252,14 @@ def _show(value: Any) -> str:
         return f"a {describe(value)}"
     text = repr(value)
     return text if len(text) <= 80 else f"{text[:77]}..."
+
+
+def conversion_failed(
+    source: np.dtype[Any], target: np.dtype[Any], error: Exception, argument: str = "dtype"
+) -> TypeError | ValueError:
+    """The error for ``astype`` when the data of ``source`` cannot be converted to ``target``."""
+    kind = TypeError if isinstance(error, TypeError) else ValueError
+    return kind(f"{argument}: cannot convert the data of dtype {source} to {target}: {error}")
 
 
 def convert_fill_value(value: Any, dtype: np.dtype[Any], argument: str = "fill_value") -> Any:

@@ -12,6 +12,7 @@ import numpy.typing as npt
 import buffer_core
 from buffer_core._buffer import check_byte_array, check_contiguous_slice, require_buffer
 from buffer_core._errors import describe, expected_type
+from buffer_core._validation import host_bytes_of, stage_bytes
 from buffer_gpu._cupy import array_equal, check_device, is_cupy_array
 from buffer_gpu._device_arrays import (
     allocate,
@@ -100,15 +101,7 @@ class Buffer(DeviceResident, buffer_core.Buffer):
 
     @classmethod
     def from_bytes(cls, bytes_like: Any) -> Self:
-        try:
-            host = np.frombuffer(bytes_like, dtype=_BYTE)
-        except TypeError:
-            raise expected_type(
-                bytes_like, "bytes_like", "a bytes-like object (bytes, bytearray, memoryview, ...)"
-            ) from None
-        except (ValueError, BufferError) as error:  # BufferError: not contiguous
-            msg = f"bytes_like: {error}"
-            raise ValueError(msg) from None
+        host = host_bytes_of(bytes_like)
         check_device()
         return cls(host)
 
@@ -148,13 +141,18 @@ class Buffer(DeviceResident, buffer_core.Buffer):
         key = check_contiguous_slice(key)
         start, stop, _ = key.indices(len(self))
         expected = max(0, stop - start)
+        # Host values are checked and converted whole before any device work
+        # (the rule buffer-core's stage_bytes holds), so a failed write
+        # changes nothing; Buffers and device arrays are bytes already.
+        staged = None
+        if not (isinstance(value, buffer_core.Buffer) or is_device_array(value)):
+            staged = stage_bytes(value, expected)
         with self._on_own_device():
-            source, host = self._value_source(value)
-            if source is None and host is None:
-                # A scalar: one fill kernel. CuPy takes NumPy scalars, not 0-d arrays.
-                self._data[key] = value[()] if isinstance(value, np.ndarray) else value
+            if isinstance(staged, int):
+                self._data[key] = staged  # one fill kernel
                 self._mark_written()
                 return
+            source, host = (None, staged) if staged is not None else self._value_source(value)
             got = int(source.size if source is not None else host.size)  # type: ignore[union-attr]
             if got != expected:
                 msg = f"value: expected {expected} bytes to fill {key}, got {got} bytes"
@@ -179,7 +177,11 @@ class Buffer(DeviceResident, buffer_core.Buffer):
         if isinstance(value, (bytes, bytearray, memoryview)):
             return None, np.frombuffer(value, dtype=_BYTE)
         if is_device_array(value):
-            return import_device_array(value).reshape(-1), None
+            device = import_device_array(value)
+            if device.dtype != _BYTE:
+                # CuPy would cast any dtype to bytes silently, wrapping values past 255.
+                raise expected_type(value, "value", "a device array of dtype uint8 (or host bytes)")
+            return device.reshape(-1), None
         if isinstance(value, np.ndarray) and value.ndim > 0:
             return None, _host_bytes(value.astype(_BYTE, copy=False))
         return None, None
@@ -260,7 +262,7 @@ class Buffer(DeviceResident, buffer_core.Buffer):
     def __eq__(self, other: object) -> bool:
         """Compared on this buffer's device; host bytes of ``other`` are copied there."""
         if not isinstance(other, buffer_core.Buffer):
-            return NotImplemented
+            return False  # as in the ABC: anything else is not equal, and NumPy must not decide
         if len(self) != len(other):
             return False
         if len(self) == 0:

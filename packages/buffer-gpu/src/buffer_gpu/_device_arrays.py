@@ -8,6 +8,7 @@ from typing import Any, Literal
 
 import numpy as np
 
+from buffer_core._validation import allocation_failed
 from buffer_gpu._cupy import (
     ascontiguousarray,
     current_device_id,
@@ -56,14 +57,19 @@ def allocate(
     """
     nbytes = math.prod(shape) * dtype.itemsize
     make = zeros if zeroed else empty
-    with out_of_memory_guard(nbytes, current_device_name()):
-        if is_device_native(dtype):
-            return make(shape, dtype, order)
-        if order == "C":
-            return make((*shape, dtype.itemsize), _BYTE)
-        # The C layout of the reversed shape is the F layout of the shape.
-        storage = make((*reversed(shape), dtype.itemsize), _BYTE)
-        return storage.transpose((*reversed(range(len(shape))), len(shape)))
+    where = current_device_name()
+    try:
+        with out_of_memory_guard(nbytes, where):
+            if is_device_native(dtype):
+                return make(shape, dtype, order)
+            if order == "C":
+                return make((*shape, dtype.itemsize), _BYTE)
+            # The C layout of the reversed shape is the F layout of the shape.
+            storage = make((*reversed(shape), dtype.itemsize), _BYTE)
+            return storage.transpose((*reversed(range(len(shape))), len(shape)))
+    except MemoryError as error:
+        msg = f"{allocation_failed(shape, dtype)} on {where}"
+        raise MemoryError(msg) from error
 
 
 def _layout_of(shape: tuple[int, ...], strides: tuple[int, ...], itemsize: int) -> str | None:

@@ -16,7 +16,13 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["is_device_native", "native_counterpart", "parse_device_dtype", "value_byte_indices"]
+__all__ = [
+    "allocation_layout",
+    "is_device_native",
+    "native_counterpart",
+    "parse_device_dtype",
+    "value_byte_indices",
+]
 
 _MAX_ITEMSIZE = {"b": 1, "i": 8, "u": 8, "f": 8, "c": 16}
 
@@ -53,6 +59,22 @@ def parse_device_dtype(dtype: np.dtype[Any], argument: str = "dtype") -> np.dtyp
         )
         raise TypeError(msg)
     return dtype
+
+
+def allocation_layout(
+    dims: tuple[int, ...], dtype: np.dtype[Any]
+) -> tuple[tuple[int, ...], np.dtype[Any]]:
+    """The shape and dtype of the array NumPy allocates for ``dims`` and ``dtype``.
+
+    Device memory is allocated element by element, so NumPy's own choices
+    are asked for explicitly: zero-sized strings (``dtype=str``, ``"S0"``)
+    get one character and a sub-array dtype's axes are appended to the
+    shape, as ``np.zeros`` (and so zarr) does.
+    """
+    if dtype.itemsize and dtype.subdtype is None:
+        return dims, dtype
+    probe = np.empty((0,), dtype=dtype)
+    return (*dims, *(int(n) for n in probe.shape[1:])), probe.dtype
 
 
 def value_byte_indices(dtype: np.dtype[Any]) -> np.ndarray[Any, np.dtype[np.intp]] | None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import math
-import operator
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, Literal, Self, SupportsIndex, cast
 
@@ -13,8 +12,20 @@ import numpy.typing as npt
 
 import buffer_core
 from buffer_core._errors import expected_type
-from buffer_core._ndbuffer import parse_dtype, parse_order, parse_shape
 from buffer_core._protocols import ScalarType
+from buffer_core._validation import (
+    check_allocation,
+    conversion_failed,
+    convert_fill_value,
+    parse_axes,
+    parse_dtype,
+    parse_newshape,
+    parse_order,
+    parse_permutation,
+    parse_shape,
+    raise_key_error,
+    stage_values,
+)
 from buffer_gpu._all_equal import all_equal_native, all_equal_raw
 from buffer_gpu._cupy import as_device_array, check_device, is_cupy_array, strided_view
 from buffer_gpu._device_arrays import (
@@ -27,7 +38,12 @@ from buffer_gpu._device_arrays import (
     raw_to_native,
     upload,
 )
-from buffer_gpu._dtypes import is_device_native, native_counterpart, parse_device_dtype
+from buffer_gpu._dtypes import (
+    allocation_layout,
+    is_device_native,
+    native_counterpart,
+    parse_device_dtype,
+)
 from buffer_gpu._interchange import import_device_array, is_device_array
 from buffer_gpu._resident import DeviceResident, wait_for_writes
 from buffer_gpu._transfer import host_byte_view, stage_to_host
@@ -40,27 +56,31 @@ _ARRAY_HINT = (
 )
 
 
-def _fill_scalar(dtype: np.dtype[Any], fill_value: Any) -> np.ndarray[Any, Any]:
-    """``fill_value`` converted to ``dtype`` on the host, as np.full would convert it."""
-    scalar = np.empty((), dtype=dtype)
-    try:
-        np.copyto(scalar, fill_value, casting="unsafe")
-    except (TypeError, ValueError, OverflowError) as error:
-        msg = f"fill_value: cannot store {fill_value!r} in dtype {dtype}: {error}"
-        raise ValueError(msg) from None
-    return scalar
+def _is_scalar(value: Any) -> bool:
+    """Whether ``value`` is written as one element: not a buffer, device array, array or sequence.
+
+    Lists and tuples count as arrays (a tuple is one record of a structured
+    dtype, which the whole-value conversion handles too).
+    """
+    if isinstance(value, (list, tuple, buffer_core.NDBuffer)) or is_device_array(value):
+        return False
+    return int(getattr(value, "ndim", 0)) == 0
 
 
 def _as_scalar_of(dtype: np.dtype[Any], value: Any) -> np.ndarray[Any, Any] | None:
-    """A scalar ``value`` as a 0-d host array of ``dtype`` (NumPy's assignment rules), else None.
+    """A scalar ``value`` as a 0-d host array of ``dtype`` (the one fill-value rule), else None.
 
-    None for arrays, buffers and device arrays, which are assigned element-wise.
+    None for arrays, sequences, buffers and device arrays, which are
+    converted as a whole before they are written.
     """
-    if isinstance(value, buffer_core.NDBuffer) or is_device_array(value) or np.ndim(value) != 0:
+    if not _is_scalar(value):
         return None
-    scalar = np.empty((), dtype=dtype)
-    scalar[()] = value
-    return scalar
+    return cast("np.ndarray[Any, Any]", convert_fill_value(value, dtype, "value"))
+
+
+def _holds_device_array(key: Any) -> bool:
+    parts = key if isinstance(key, tuple) else (key,)
+    return any(is_device_array(part) for part in parts)
 
 
 def _bit_pattern_view(data: Any) -> tuple[Any, bool]:
@@ -137,12 +157,24 @@ class NDBuffer(DeviceResident, buffer_core.NDBuffer):
         self._dtype = device_array.dtype
         self._raw = False
 
-    def _set(self, storage: Any, dtype: np.dtype[Any]) -> None:
+    def _set(self, storage: Any, dtype: np.dtype[Any], raw: bool | None = None) -> None:
+        """Hold ``storage``; ``raw`` says it is raw bytes even though CuPy could hold ``dtype``.
+
+        That is the case for a field of a structured buffer whose bytes are
+        not aligned for CUDA loads of its dtype.
+        """
         self._data = storage
         self._dtype = dtype
-        self._raw = not is_device_native(dtype)
+        self._raw = not is_device_native(dtype) if raw is None else raw
 
-    def _wrap(self, storage: Any, dtype: np.dtype[Any] | None = None, *, view: bool) -> Self:
+    def _wrap(
+        self,
+        storage: Any,
+        dtype: np.dtype[Any] | None = None,
+        *,
+        view: bool,
+        raw: bool | None = None,
+    ) -> Self:
         """A buffer of this class over ``storage`` holding elements of ``dtype``.
 
         ``storage`` was made on the current stream after this buffer's writes.
@@ -152,7 +184,10 @@ class NDBuffer(DeviceResident, buffer_core.NDBuffer):
         to make it is recorded as its latest write.
         """
         result = self.__class__.__new__(self.__class__)
-        result._set(storage, self._dtype if dtype is None else dtype)
+        if dtype is None:
+            result._set(storage, self._dtype, self._raw)
+        else:
+            result._set(storage, dtype, raw)
         if view:
             result._share_writes(self)
         result._mark_written()
@@ -182,13 +217,13 @@ class NDBuffer(DeviceResident, buffer_core.NDBuffer):
         order: Literal["C", "F"] = "C",
         fill_value: Any | None = None,
     ) -> Self:
-        dims = parse_shape(shape)
-        parsed = parse_device_dtype(parse_dtype(dtype))
+        dims, parsed = allocation_layout(parse_shape(shape), parse_device_dtype(parse_dtype(dtype)))
+        check_allocation(dims, parsed)
         layout = parse_order(order)
         if fill_value is None:
             check_device()
             return cls._from_storage(allocate(dims, parsed, layout, zeroed=True), parsed)
-        scalar = _fill_scalar(parsed, fill_value)
+        scalar = convert_fill_value(fill_value, parsed)
         check_device()
         zero_bits = not scalar.tobytes().strip(b"\0")
         # Zero bits are a memset; anything else is one fill kernel.
@@ -203,8 +238,8 @@ class NDBuffer(DeviceResident, buffer_core.NDBuffer):
     def empty(
         cls, shape: tuple[int, ...], dtype: npt.DTypeLike, order: Literal["C", "F"] = "C"
     ) -> Self:
-        dims = parse_shape(shape)
-        parsed = parse_device_dtype(parse_dtype(dtype))
+        dims, parsed = allocation_layout(parse_shape(shape), parse_device_dtype(parse_dtype(dtype)))
+        check_allocation(dims, parsed)
         layout = parse_order(order)
         check_device()
         return cls._from_storage(allocate(dims, parsed, layout, zeroed=False), parsed)
@@ -307,11 +342,7 @@ class NDBuffer(DeviceResident, buffer_core.NDBuffer):
         return (*dims, self._dtype.itemsize) if self._raw else dims
 
     def reshape(self, newshape: tuple[int, ...] | Literal[-1]) -> Self:
-        shape = (newshape,) if isinstance(newshape, int) else newshape
-        try:
-            dims = tuple(operator.index(d) for d in shape)
-        except TypeError:
-            raise expected_type(newshape, "newshape", "a tuple of integers or -1") from None
+        dims = parse_newshape(newshape)
         with self._on_own_device():
             try:
                 return self._wrap(self._data.reshape(self._trailing(dims)), view=True)
@@ -320,15 +351,9 @@ class NDBuffer(DeviceResident, buffer_core.NDBuffer):
                 raise ValueError(msg) from error
 
     def squeeze(self, axis: tuple[int, ...]) -> Self:
-        given: Any = axis  # a bare integer is accepted too, as NumPy does
-        axes = (given,) if isinstance(given, int) else tuple(given)
         shape = self.shape
-        for a in axes:
-            if not -len(shape) <= a < len(shape) or shape[a] != 1:
-                msg = f"axis: {a} is not a dimension of length one in shape {shape}"
-                raise ValueError(msg)
-        keep = {a % len(shape) for a in axes}
-        return self.reshape(tuple(n for i, n in enumerate(shape) if i not in keep))
+        drop = parse_axes(axis, shape)
+        return self.reshape(tuple(n for i, n in enumerate(shape) if i not in drop))
 
     def astype(self, dtype: npt.DTypeLike, order: Literal["K", "A", "C", "F"] = "K") -> Self:
         target = parse_device_dtype(parse_dtype(dtype))
@@ -342,7 +367,10 @@ class NDBuffer(DeviceResident, buffer_core.NDBuffer):
                 return self._wrap(native_to_raw(values.astype(swapped), target), target, view=False)
             # Strings, datetimes and extended precision: CuPy has no
             # conversions for them, so NumPy converts on the host.
-            host = self.as_numpy_array().astype(target, order=layout)
+            try:
+                host = self.as_numpy_array().astype(target, order=layout)
+            except (TypeError, ValueError, OverflowError) as error:
+                raise conversion_failed(self._dtype, target, error) from None
             return self._wrap(upload(host), target, view=False)
 
     def _native_values(self) -> Any:
@@ -357,7 +385,7 @@ class NDBuffer(DeviceResident, buffer_core.NDBuffer):
             return self._wrap(self._data.copy(), view=False)
 
     def transpose(self, axes: SupportsIndex | Sequence[SupportsIndex] | None) -> Self:
-        order = _permutation(axes, len(self.shape))
+        order = parse_permutation(axes, len(self.shape))
         with self._on_own_device():
             if not self._raw:
                 return self._wrap(self._data.transpose(order), view=True)
@@ -366,25 +394,114 @@ class NDBuffer(DeviceResident, buffer_core.NDBuffer):
 
     # --- element access --------------------------------------------------------------------
 
+    def _selection_shape(self, key: Any) -> tuple[int, ...] | None:
+        """The shape ``key`` selects, found by NumPy on the host before any device work.
+
+        NumPy indexes a stand-in with this buffer's shape and no memory of
+        its own (every stride zero), so a bad key is refused with NumPy's
+        rules and nothing has moved yet. None for keys holding device
+        arrays, which only CuPy can apply.
+        """
+        if _holds_device_array(key):
+            return None
+        stand_in = np.broadcast_to(np.empty((), dtype=self._dtype), self.shape)
+        try:
+            selected = stand_in[key]
+        except (LookupError, TypeError, ValueError) as error:
+            raise_key_error(key, self.shape, error)
+        return tuple(np.shape(selected))
+
+    def _field(self, name: str) -> Self:
+        """A view of field ``name`` of a structured buffer (held as raw bytes).
+
+        A field whose bytes are aligned for its dtype is a CuPy array of that
+        dtype over the same memory; an unaligned one stays raw bytes, as
+        CUDA cannot load misaligned elements.
+        """
+        fields = self._dtype.fields
+        if fields is None or name not in fields:
+            self._selection_shape(name)  # raises NumPy's refusal, naming key
+            msg = f"key: {name!r} is not a field of dtype {self._dtype}"
+            raise IndexError(msg)
+        field_dtype, offset = fields[name][:2]
+        base, extra = field_dtype.subdtype or (field_dtype, ())
+        lead_shape = self.shape
+        lead_strides = tuple(int(s) for s in self._data.strides[:-1])
+        inner = tuple(int(s) * base.itemsize for s in np.empty(extra, dtype="u1").strides)
+        shape = (*lead_shape, *(int(n) for n in extra))
+        strides = (*lead_strides, *inner)
+        with self._on_own_device():
+            start = self._data[(..., slice(offset, offset + field_dtype.itemsize))]
+            aligned = all(s % max(base.itemsize, 1) == 0 for s in (int(start.data.ptr), *strides))
+            if is_device_native(base) and aligned:
+                return self._wrap(strided_view(start, shape, strides, base), base, view=True)
+            storage = strided_view(start, (*shape, base.itemsize), (*strides, 1), np.dtype("u1"))
+            return self._wrap(storage, base, view=True, raw=True)
+
     def __getitem__(self, key: Any) -> Self:
+        if isinstance(key, str):
+            return self._field(key)
+        self._selection_shape(key)
         with self._on_own_device():
             parts = _normalize_key(key)
             if self._raw:
                 parts = (*parts, slice(None))
-            return self._wrap(self._data[parts], view=True)
+            try:
+                selected = self._data[parts]
+            except (LookupError, TypeError, ValueError) as error:  # keys with device arrays
+                raise_key_error(key, self.shape, error)
+            return self._wrap(selected, view=True)
 
     def __setitem__(self, key: Any, value: Any) -> None:
+        if isinstance(key, str):
+            self._field(key)[...] = value
+            return
+        if isinstance(value, buffer_core.NDBuffer) and not isinstance(value, NDBuffer):
+            value = value.as_numpy_array()  # host data: converted whole, below, like any array
+        selection = self._selection_shape(key)
+        # Everything that can fail is converted on the host first (the one
+        # fill-value rule for scalars, the whole value for arrays and
+        # sequences), so a failed write changes nothing on the device.
+        scalar = _as_scalar_of(self._dtype, value)
+        staged = None
+        if scalar is None and not _on_device(value):
+            if selection is None:
+                with self._on_own_device():
+                    selection = self._device_selection_shape(key)
+            staged = self._host_values(value, selection)
         with self._on_own_device(), _naming_value(value):
             parts = _normalize_key(key)
-            scalar = _as_scalar_of(self._dtype, value)
             if scalar is not None:
                 self._write_bits(parts, scalar)
+            elif staged is not None:
+                target = (*parts, slice(None)) if self._raw else parts
+                self._data[target] = upload(staged)
             elif self._raw:
                 raw = independent_of(self._raw_values(value), self._data)
                 self._data[(*parts, slice(None))] = raw
             else:
                 self._data[parts] = independent_of(self._native_value(value), self._data)
             self._mark_written()
+
+    def _device_selection_shape(self, key: Any) -> tuple[int, ...]:
+        """The shape a key holding device arrays selects, which only CuPy can find."""
+        parts = _normalize_key(key)
+        try:
+            selected = self._data[(*parts, slice(None)) if self._raw else parts]
+        except (LookupError, TypeError, ValueError) as error:
+            raise_key_error(key, self.shape, error)
+        shape = tuple(int(n) for n in selected.shape)
+        return shape[:-1] if self._raw else shape
+
+    def _host_values(self, value: Any, selection: tuple[int, ...]) -> np.ndarray[Any, Any]:
+        """A host value converted, whole, to this dtype and the selection's shape."""
+        if (
+            type(value) is np.ndarray
+            and value.dtype == self._dtype
+            and tuple(value.shape) == selection
+        ):
+            return value  # nothing can fail while it is copied
+        return cast("np.ndarray[Any, Any]", stage_values(value, self._dtype, selection))
 
     def _native_value(self, value: Any) -> Any:
         """``value`` in a form CuPy assigns from: a scalar or an array on this device."""
@@ -421,11 +538,12 @@ class NDBuffer(DeviceResident, buffer_core.NDBuffer):
         return self._raw_values(value) if self._raw else self._native_value(value)
 
     def fill(self, value: Any) -> None:
-        with self._on_own_device(), _naming_value(value):
-            if is_device_array(value):
-                value = import_device_array(value).get()  # a 0-d device scalar: one element
-            scalar = np.empty((), dtype=self._dtype)
-            scalar[()] = value[()] if isinstance(value, np.ndarray) else value
+        # Host values are converted before any device work; a device array
+        # (a 0-d device scalar: one element) has to be read first.
+        scalar = None if is_device_array(value) else convert_fill_value(value, self._dtype, "value")
+        with self._on_own_device():
+            if scalar is None:
+                scalar = convert_fill_value(import_device_array(value).get(), self._dtype, "value")
             self._write_bits((Ellipsis,), scalar)
             self._mark_written()
 
@@ -458,26 +576,17 @@ class NDBuffer(DeviceResident, buffer_core.NDBuffer):
             return all_equal_native(self._data, other, equal_nan)
 
 
-def _permutation(axes: Any, ndim: int) -> tuple[int, ...]:
-    """``axes`` as a tuple of non-negative axes, checked to be a permutation of ``ndim``."""
-    if axes is None:
-        return tuple(reversed(range(ndim)))
-    try:
-        listed = (operator.index(axes),) if isinstance(axes, SupportsIndex) else tuple(axes)
-        order = tuple(operator.index(a) for a in listed)
-    except TypeError:
-        order = ()
-    if sorted(a % ndim if -ndim <= a < ndim else -1 for a in order) != list(range(ndim)):
-        msg = f"axes: expected a permutation of the {ndim} axes or None, got {axes!r}"
-        raise ValueError(msg)
-    return tuple(a % ndim for a in order)
+def _on_device(value: Any) -> bool:
+    """Whether ``value`` is device memory (one of our buffers or a device array), converted by CuPy."""
+    return isinstance(value, NDBuffer) or is_device_array(value)
 
 
 @contextlib.contextmanager
 def _naming_value(value: Any) -> Iterator[None]:
-    """Re-raise CuPy's and NumPy's conversion errors as errors that name ``value``.
+    """Re-raise CuPy's errors for device values (shapes that do not broadcast) naming ``value``.
 
-    Conversions happen before anything is written, so nothing is half-written.
+    Host values were converted before this, and CuPy checks shapes before
+    it writes, so nothing is half-written.
     """
     try:
         yield
