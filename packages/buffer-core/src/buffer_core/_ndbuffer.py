@@ -278,12 +278,9 @@ class NDBuffer(ABC):
         The whole value is converted to this buffer's dtype and the selection's
         shape before anything is written, so a failed write changes nothing.
         """
-        if self.readonly:
-            msg = "buffer is read-only; copy() it to get a writable buffer"
-            raise ValueError(msg)
-        if isinstance(value, NDBuffer):
-            value = self._coerce_ndbuffer(value)
         data = self._data
+        if type(value) is not type(data) and isinstance(value, NDBuffer):
+            value = self._coerce_ndbuffer(value)
         if (
             type(value) is type(data)
             and (
@@ -296,18 +293,28 @@ class NDBuffer(ABC):
             # only broadcast, and a scalar is converted once: NumPy checks both
             # before it writes, and nothing can fail while it writes, so no
             # temporary is needed.
+            # Read-only memory refuses the write itself (nothing is written), so the
+            # hot path does not ask for the flags first.
             try:
                 data[key] = value
             except LookupError as error:  # IndexError, or KeyError for field names
+                self._refuse_if_readonly()
                 raise_key_error(key, self.shape, error)
             except (TypeError, ValueError, OverflowError) as error:
+                self._refuse_if_readonly()
                 self._raise_value_error(key, value, error)
             return
+        self._refuse_if_readonly()
         try:
             selection_shape = tuple(data[key].shape)
         except (LookupError, TypeError, ValueError) as error:
             raise_key_error(key, self.shape, error)
         data[key] = stage_values(value, self.dtype, selection_shape)
+
+    def _refuse_if_readonly(self) -> None:
+        if self.readonly:
+            msg = "buffer is read-only; copy() it to get a writable buffer"
+            raise ValueError(msg)
 
     def _raise_value_error(self, key: Any, value: Any, error: Exception) -> None:
         if isinstance(error, ValueError) and "broadcast" in str(error):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import operator
 from collections.abc import Iterable
-from typing import Any, Self
+from typing import Any, Self, cast
 
 import numpy as np
 import numpy.typing as npt
@@ -18,6 +18,7 @@ __all__ = ["Buffer"]
 
 _PYBUF_WRITABLE = 0x0001  # inspect.BufferFlags.WRITABLE, which Python 3.11 lacks
 _DATA = operator.attrgetter("_data")
+_BYTE = np.dtype("B")
 # combine joins parts with bytearray.join up to this total and mean part size.
 _JOIN_MAX_BYTES = 4 << 20
 _JOIN_MAX_PART_BYTES = 4 << 10
@@ -68,6 +69,39 @@ class Buffer(buffer_core.Buffer):
     def as_numpy_array(self) -> npt.NDArray[Any]:
         return self._data
 
+    def __getitem__(self, key: slice) -> Self:
+        # Every shard read slices: NumPy checks a plain slice's bounds itself,
+        # and only a bound it refuses pays for the ABC's message.
+        bounds: Any = key
+        if type(bounds) is slice and bounds.step is None:
+            try:
+                return self.__class__(self._data[bounds])
+            except TypeError:
+                pass
+        return super().__getitem__(key)
+
+    def __setitem__(self, key: slice, value: Any) -> None:
+        # The common write, a plain slice and host bytes of exactly its length,
+        # goes straight to NumPy; whatever NumPy refuses (non-integer bounds,
+        # read-only memory) it refuses before writing, and the ABC's path then
+        # says why in our words.
+        bounds: Any = key
+        if (
+            type(bounds) is slice
+            and bounds.step is None
+            and type(value) is np.ndarray
+            and value.dtype is _BYTE
+            and value.ndim == 1
+        ):
+            try:
+                target = self._data[bounds]
+                if target.size == value.size:
+                    target[...] = value
+                    return
+            except (TypeError, ValueError):
+                pass
+        super().__setitem__(key, value)
+
     def _coerce_value(self, value: Any) -> Any:
         if type(value) is np.ndarray:  # already staged as host bytes
             return value
@@ -104,7 +138,9 @@ class Buffer(buffer_core.Buffer):
         total = sum(map(len, arrays))
         if total <= _JOIN_MAX_BYTES and total <= _JOIN_MAX_PART_BYTES * len(arrays):
             try:
-                return self.__class__(np.frombuffer(bytearray().join(arrays), dtype="B"))
+                return self.__class__(
+                    np.frombuffer(bytearray().join(cast("list[Any]", arrays)), dtype="B")
+                )
             except TypeError:  # a strided part exports no contiguous bytes
                 pass
         return self.__class__(np.concatenate(arrays))
