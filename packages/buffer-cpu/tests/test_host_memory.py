@@ -290,3 +290,33 @@ def test_combine_result_is_writable_new_memory() -> None:
         combined[0:1] = b"z"
         assert combined.to_bytes().startswith(b"z")
     assert parts[0].to_bytes() == b"abc"
+
+
+@pytest.mark.parametrize(
+    ("make", "key", "value", "error", "message"),
+    [
+        (lambda: bytes(8), slice(0, 2), np.ones(2, dtype="B"), ValueError, "^buffer is read-only"),
+        (lambda: bytearray(8), slice(0, 2), np.ones(3, dtype="B"), ValueError, "^value: "),
+        (lambda: bytearray(8), slice(0.5, 2), np.ones(2, dtype="B"), TypeError, "^key: "),
+    ],
+    ids=["read-only", "wrong-length", "float-bound"],
+)
+def test_byte_write_fast_path_refusals_change_nothing(
+    make: Any, key: slice, value: Any, error: type[Exception], message: str
+) -> None:
+    """A plain-slice write of host bytes that NumPy refuses is our error, with nothing written."""
+    buf = buffer_cpu.Buffer.from_bytes(make())
+    before = buf.to_bytes()
+    with pytest.raises(error, match=message):
+        buf[key] = value
+    assert buf.to_bytes() == before
+
+
+def test_plain_slice_fast_path_is_a_view_and_refuses_float_bounds() -> None:
+    """buf[a:b] is a view of the same memory; a float bound is a TypeError naming key."""
+    data = bytearray(b"abcdef")
+    view = buffer_cpu.Buffer.from_bytes(data)[1:4]
+    data[1] = ord("X")
+    assert view.to_bytes() == b"Xcd"
+    with pytest.raises(TypeError, match=r"^key: "):
+        buffer_cpu.Buffer.from_bytes(data)[0.5:2]  # type: ignore[misc]
