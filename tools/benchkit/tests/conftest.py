@@ -244,6 +244,7 @@ def write_paired_history(
     drift: float = 1.0,
     ours_step: float = 1.0,
     zarr_step: float = 1.0,
+    ours_delay: int = 0,
     noise: float = 0.01,
     spikes: int = 0,
     seed: int = 5,
@@ -253,7 +254,8 @@ def write_paired_history(
 
     From run PAIRED_STEP on, every implementation is ``drift`` times slower
     (the machine changed), ours is ``ours_step`` times slower on top (our
-    code changed) and zarr ``zarr_step`` times (zarr changed). ``spikes``
+    code changed; ``ours_delay`` runs later than the machine's change) and
+    zarr ``zarr_step`` times (zarr changed). ``spikes``
     single runs are 2x slower for all three (a busy neighbour).
     """
     rng = random.Random(seed)
@@ -271,8 +273,10 @@ def write_paired_history(
             return base * factor * (own if after else 1.0) * (1 + rng.gauss(0, noise))
 
         group = "op, 1 MiB"
+        ours_after = number >= PAIRED_STEP + ours_delay
+        ours_level = level(1e-4, 1.0) * (ours_step if ours_after else 1.0)
         benchmarks = [
-            bench_entry(PAIRED_OURS, level(1e-4, ours_step), group=group, impl="ours"),
+            bench_entry(PAIRED_OURS, ours_level, group=group, impl="ours"),
             bench_entry(PAIRED_ZARR, level(3e-4, zarr_step), group=group, impl="zarr"),
             bench_entry(PAIRED_LIMIT, level(0.8e-4, 1.0), group=group, impl="numpy-limit"),
         ]

@@ -315,6 +315,25 @@ def test_ratio_view_draws_ours_against_zarr(page_on: Any) -> None:
     assert page.locator(".ratio-table tbody tr").count() >= 3
 
 
+def test_ratio_view_draws_each_chart_once_when_renders_overlap(page_on: Any) -> None:
+    """A render started while an earlier one still awaits its data leaves one card per baseline."""
+    page = page_on("#view=trends")
+    base = page.url.split("#")[0]
+    # A hash change re-renders at once; the second one lands while the first
+    # ratio view still awaits its data.
+    page.goto(base + "#view=ratios")
+    page.goto(base + "#view=ratios&q=op")
+    page.wait_for_selector(".ratio-card[data-rendered='1'] .main-svg")
+    page.wait_for_timeout(500)
+    cards = page.locator(".ratio-card")
+    titles = [
+        (cards.nth(i).locator("h2").inner_text(), cards.nth(i).locator(".path").inner_text())
+        for i in range(cards.count())
+    ]
+    assert titles
+    assert len(titles) == len(set(titles))  # one card per machine and baseline
+
+
 @pytest.mark.parametrize("view", ["trends", "regressions", "compare", "ratios", "machines"])
 def test_every_view_renders_without_placeholders(page_on: Any, view: str) -> None:
     """Each view shows content and never prints 'null' or 'undefined' for missing values."""

@@ -67,6 +67,18 @@ def test_a_step_of_ours_alone_is_a_confirmed_regression(
     assert (summary.flags, summary.drift) == (1, 0)
 
 
+def test_a_step_of_ours_a_run_after_drift_is_placed_where_the_ratio_moved(
+    tmp_path: Path, kit: SimpleNamespace
+) -> None:
+    """Machine 15 % faster, then ours 25 % faster a run later: the step is at the later run."""
+    root = tmp_path / "r"
+    ids = kit.write_paired_history(root, drift=0.85, ours_step=0.75, ours_delay=1)
+    history = load_history(root)
+    (flag,) = flag_history(history.runs, Thresholds())
+    assert (flag.status, flag.kind, flag.judged_on) == ("confirmed", "improvement", "ratio")
+    assert flag.run.run_id == ids[kit.PAIRED_STEP + 1]
+
+
 def test_a_step_of_ours_hidden_by_drift_is_still_found(
     tmp_path: Path, kit: SimpleNamespace
 ) -> None:

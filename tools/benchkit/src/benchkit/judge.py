@@ -350,10 +350,12 @@ def _judge_cluster(
         chosen = [ratio_steps[impl].step for impl in present]
         confirmed = all(step.confirmed for step in chosen)
         before, after = _time_levels(times, position, config, time_step)
+        # Where the ratios moved: drift just before can start the time's step earlier.
+        at = min(ratio_steps[impl].position for impl in present)
         return Flag(
             fullname,
-            runs[position].machine_key,
-            runs[position],
+            runs[at].machine_key,
+            runs[at],
             kinds.pop(),
             "confirmed" if confirmed else "candidate",
             "ratio",
@@ -375,13 +377,18 @@ def _judge_cluster(
         status = "confirmed" if step.confirmed else "candidate"
     elif not _shared(step.change, baseline_changes.values()):
         return None  # neither ours alone nor shared: the evidence disagrees
+    at = time_step.position
+    if status != "drift" and ratio_steps:
+        # Drift can move the time a run or two before ours changes (the time's
+        # step then starts early): the change of ours is where the ratios moved.
+        at = min(e.position for e in ratio_steps.values())
     return Flag(
         fullname,
-        runs[time_step.position].machine_key,
-        runs[time_step.position],
+        runs[at].machine_key,
+        runs[at],
         step.kind,
         status,
-        "ratio" if status == "drift" else "time",
+        "ratio",
         step.before,
         step.after,
         step.threshold,

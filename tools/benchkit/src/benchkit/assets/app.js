@@ -755,6 +755,7 @@
           yaxis: state.scale === "linear" ? linearAxis(".2~f", ytitle) : logAxis(lo, hi, (v) => trim(v) + "×", ytitle),
           shapes: [{ type: "line", xref: "paper", x0: 0, x1: 1, y0: 1, y1: 1, line: { dash: "dot", color: "#667085" } }],
         }, { responsive: true, displaylogo: false });
+        if (!view.isConnected) return;
         card.dataset.rendered = "1";
         const latest = series.map((s) => [s, s.points[s.points.length - 1]]);
         card.append(el("table", { class: "ratio-table" }, el("thead", {}, el("tr", {}, el("th", {}, "operation (latest run)"),
@@ -781,9 +782,13 @@
 
   function render() {
     if (observer) { observer.disconnect(); observer = null; }
-    const view = document.getElementById("view");
-    for (const plot of view.querySelectorAll(".js-plotly-plot")) Plotly.purge(plot);
-    view.replaceChildren();
+    const old = document.getElementById("view");
+    for (const plot of old.querySelectorAll(".js-plotly-plot")) Plotly.purge(plot);
+    // A fresh element per render: a view still drawing from an earlier render
+    // (one awaiting its data) finds its element detached and stops, instead of
+    // appending a second copy of its charts to this one.
+    const view = old.cloneNode(false);
+    old.replaceWith(view);
     syncControls();
     const views = { trends: renderTrends, regressions: renderRegressions, compare: renderCompare,
       ratios: renderRatios, machines: renderMachines };
