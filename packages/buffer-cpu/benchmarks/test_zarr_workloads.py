@@ -211,25 +211,39 @@ def measure(
 # --- writes ------------------------------------------------------------------------------------
 
 
+def measure_write(
+    benchmark: Any,
+    workloads: Workloads,
+    store: str,
+    codec: str,
+    impl: str,
+    *,
+    data: Any,
+    sharded: bool,
+) -> Any:
+    """Time writing all of ``data`` into a fresh array (made untimed before each round)."""
+
+    def write(array: Any) -> Any:
+        array[...] = data
+        return array
+
+    return measure(
+        benchmark,
+        impl,
+        write,
+        nbytes=ARRAY_BYTES,
+        setup=workloads.fresh_array(store, codec, sharded=sharded),
+    )
+
+
 @pytest.mark.parametrize(("store", "codec", "impl"), CASES)
 def test_write_dense(
     benchmark: Any, workloads: Workloads, store: str, codec: str, impl: str
 ) -> None:
     """Every chunk written, none of them fill value."""
     benchmark.group = f"zarr write, dense, {store}, {codec}"
-    data = workloads.dense
-
-    def write(array: Any) -> Any:
-        array[...] = data
-        return array
-
-    array = measure(
-        benchmark,
-        impl,
-        write,
-        nbytes=ARRAY_BYTES,
-        setup=workloads.fresh_array(store, codec, sharded=False),
-    )
+    args = (benchmark, workloads, store, codec, impl)
+    array = measure_write(*args, data=workloads.dense, sharded=False)
     assert array.nchunks_initialized == array.nchunks
 
 
@@ -239,19 +253,8 @@ def test_write_mostly_empty(
 ) -> None:
     """15 of 16 chunks are all fill value: each is checked and skipped (write_empty_chunks=False)."""
     benchmark.group = f"zarr write, mostly empty, {store}, {codec}"
-    data = workloads.mostly_empty
-
-    def write(array: Any) -> Any:
-        array[...] = data
-        return array
-
-    array = measure(
-        benchmark,
-        impl,
-        write,
-        nbytes=ARRAY_BYTES,
-        setup=workloads.fresh_array(store, codec, sharded=False),
-    )
+    args = (benchmark, workloads, store, codec, impl)
+    array = measure_write(*args, data=workloads.mostly_empty, sharded=False)
     assert array.nchunks_initialized == array.nchunks // 16
 
 
@@ -261,19 +264,8 @@ def test_write_sharded(
 ) -> None:
     """Whole shards written: inner chunks encoded and combined behind a shard index."""
     benchmark.group = f"zarr write, sharded, {store}, {codec}"
-    data = workloads.dense
-
-    def write(array: Any) -> Any:
-        array[...] = data
-        return array
-
-    array = measure(
-        benchmark,
-        impl,
-        write,
-        nbytes=ARRAY_BYTES,
-        setup=workloads.fresh_array(store, codec, sharded=True),
-    )
+    args = (benchmark, workloads, store, codec, impl)
+    array = measure_write(*args, data=workloads.dense, sharded=True)
     assert array.nchunks_initialized == array.nchunks
 
 
