@@ -18,6 +18,7 @@ def test_all_is_the_public_api() -> None:
         "BufferPrototype",
         "BytesLike",
         "Endian",
+        "Memory",
         "NDArrayLike",
         "NDBuffer",
         "ScalarType",
@@ -39,6 +40,47 @@ def test_testing_all() -> None:
         "ConformanceSuite",
         "NDBufferSuite",
         "PropertySuite",
+    ]
+
+
+def test_implementing_all() -> None:
+    """What implementations build on is public: changing it means changing this list too."""
+    import buffer_core.implementing
+
+    assert buffer_core.implementing.__all__ == [
+        "MAX_DIMS",
+        "STANDARD_DTYPES",
+        "Memory",
+        "ZarrNDBufferMixin",
+        "allocation_failed",
+        "allocation_layout",
+        "check_allocation",
+        "check_byte_array",
+        "check_contiguous_slice",
+        "check_holds_no_references",
+        "check_prototype",
+        "conversion_failed",
+        "convert_fill_value",
+        "describe",
+        "expected_type",
+        "host_all_equal",
+        "host_bytes_of",
+        "host_from_raw",
+        "host_raw",
+        "missing_zarr_error",
+        "parse_axes",
+        "parse_dtype",
+        "parse_newshape",
+        "parse_order",
+        "parse_permutation",
+        "parse_shape",
+        "raise_key_error",
+        "register_zarr_buffers",
+        "require_buffer",
+        "shape_mismatch",
+        "stage_bytes",
+        "stage_values",
+        "storage_from_host",
     ]
 
 

@@ -4,7 +4,9 @@
 contract; implementations such as ``buffer_cpu`` (host memory) and
 ``buffer_gpu`` (CUDA device memory) provide the memory. A
 ``BufferPrototype`` names the pair of classes to allocate with, and the
-registry picks one by name (``"cpu"``, ``"gpu"``).
+registry picks one by name (``"cpu"``, ``"gpu"``). A ``Memory`` is what an
+implementation supplies: where its arrays live and how bytes move
+(``buffer_core.implementing`` holds it with the helpers implementations use).
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from __future__ import annotations
 from importlib.metadata import version as _version
 
 from buffer_core._buffer import Buffer
+from buffer_core._memory import Memory
 from buffer_core._ndbuffer import NDBuffer
 from buffer_core._protocols import ArrayLike, BytesLike, Endian, NDArrayLike, ScalarType
 from buffer_core._prototype import BufferPrototype
@@ -36,6 +39,7 @@ __all__ = [
     "BufferPrototype",
     "BytesLike",
     "Endian",
+    "Memory",
     "NDArrayLike",
     "NDBuffer",
     "ScalarType",

@@ -1,22 +1,29 @@
-"""The abstract flat byte buffer."""
+"""The flat byte buffer: every method, once, over the storage hooks of a Memory."""
 
 from __future__ import annotations
 
 import pickle
 from abc import ABC, abstractmethod
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any, Self
+from typing import TYPE_CHECKING, Any, ClassVar, Self
 
 import numpy as np
 
-from buffer_core._errors import describe
+from buffer_core._errors import describe, expected_type
 from buffer_core._protocols import ArrayLike, BytesLike
-from buffer_core._validation import check_byte_array, check_contiguous_slice, stage_bytes
+from buffer_core._validation import (
+    check_byte_array,
+    check_contiguous_slice,
+    host_bytes_of,
+    stage_bytes,
+)
 
 if TYPE_CHECKING:
     import numpy.typing as npt
 
-__all__ = ["Buffer", "check_byte_array", "check_contiguous_slice", "require_buffer"]
+    from buffer_core._memory import Memory
+
+__all__ = ["Buffer", "require_buffer"]
 
 _BYTE = np.dtype("B")
 
@@ -24,17 +31,22 @@ _BYTE = np.dtype("B")
 class Buffer(ABC):
     """A flat, contiguous block of bytes.
 
-    A Buffer wraps a one-dimensional array of dtype ``uint8`` (``'B'``) that
-    holds the memory: a NumPy array for host memory, a CuPy array for CUDA
-    device memory. All sizes and indices are in bytes. Where the memory lives
-    is in :attr:`device`; methods whose names say ``numpy`` or ``bytes`` move
-    the bytes to host memory, which is a copy unless they are already there.
+    A Buffer wraps a one-dimensional array of dtype ``uint8`` (``'B'``) in
+    its implementation's memory: a NumPy array for host memory, a CuPy array
+    for CUDA device memory. All sizes and indices are in bytes. Where the
+    memory lives is in :attr:`device`; methods whose names say ``numpy`` or
+    ``bytes`` move the bytes to host memory, which is a copy unless they are
+    already there.
+
+    Every method is implemented here, once, over the implementation's
+    :class:`~buffer_core.Memory` (the class attribute ``memory``).
 
     Parameters
     ----------
     array_like
         A one-dimensional array of dtype ``'B'`` in the memory this
-        implementation manages. It is wrapped, not copied.
+        implementation manages (or one its memory imports without a copy).
+        It is wrapped, not copied.
 
     Raises
     ------
@@ -45,44 +57,63 @@ class Buffer(ABC):
         If ``array_like`` is not one-dimensional or not of dtype ``'B'``.
     """
 
-    _data: ArrayLike
+    #: Where this implementation's arrays live: set by every implementation.
+    memory: ClassVar[Memory]
+    if not TYPE_CHECKING:
+        # Abstract until an implementation names its memory: the class itself
+        # cannot be instantiated, as it holds no memory of its own.
+        @property
+        @abstractmethod
+        def memory(self) -> Memory:
+            """Where this implementation's arrays live."""
+    #: What the constructor's TypeError says it expected.
+    _array_hint: ClassVar[str] = "a 1-d uint8 array in this implementation's memory"
+
+    _data: Any
+    _record: Any = None
 
     def __init__(self, array_like: ArrayLike) -> None:
-        self._check_memory(array_like)
-        check_byte_array(array_like)
-        self._data = array_like
+        memory = self.memory
+        if memory.is_array(array_like):
+            storage: Any = array_like
+        else:
+            storage = memory.import_array(array_like)
+            if storage is None:
+                raise expected_type(array_like, "array_like", self._array_hint)
+        check_byte_array(storage, memory.dtype_of(storage))
+        self._data = storage
+        self._record = memory.new_record()
 
-    @classmethod
-    @abstractmethod
-    def _check_memory(cls, array_like: Any) -> None:
-        """Raise TypeError unless ``array_like`` is an array in this implementation's memory.
-
-        Called for every new buffer, so it should be one ``isinstance`` check.
-        """
+    def _view(self, storage: Any) -> Self:
+        """A buffer over ``storage``, a view of this buffer's memory: it shares the access record."""
+        result = self.__class__.__new__(self.__class__)
+        result._data = storage
+        result._record = self._record
+        return result
 
     # --- where the memory lives --------------------------------------------------
 
     @property
-    @abstractmethod
     def device(self) -> str:
         """Where the bytes live: ``"cpu"`` for host memory, ``"cuda:N"`` for a CUDA device."""
+        return self.memory.device(self._data)
 
     @property
     def readonly(self) -> bool:
         """Whether writing into this buffer is refused.
 
-        A buffer made by :meth:`from_bytes` over an immutable ``bytes`` object
-        is read-only; one over a ``bytearray`` or writable ``memoryview`` is not.
+        A host buffer made by :meth:`from_bytes` over an immutable ``bytes``
+        object is read-only; one over a ``bytearray`` or writable
+        ``memoryview`` is not. Device memory is always writable.
         """
-        flags = getattr(self._data, "flags", None)
-        return flags is not None and not flags.writeable
+        return self.memory.readonly(self._data)
 
     # --- construction ------------------------------------------------------------
 
     @classmethod
-    @abstractmethod
     def create_zero_length(cls) -> Self:
         """Create a buffer of length zero."""
+        return cls(cls.memory.allocate((0,), _BYTE, zeroed=False))
 
     @classmethod
     def from_array_like(cls, array_like: ArrayLike) -> Self:
@@ -96,7 +127,6 @@ class Buffer(ABC):
         return cls(array_like)
 
     @classmethod
-    @abstractmethod
     def from_buffer(cls, buffer: Buffer) -> Self:
         """Create a buffer of this class holding the bytes of another buffer.
 
@@ -115,9 +145,23 @@ class Buffer(ABC):
         TypeError
             If ``buffer`` is not a :class:`Buffer`.
         """
+        source = require_buffer("buffer", buffer)
+        memory = cls.memory
+        if getattr(source, "memory", None) is memory:
+            return source._view_as(cls)
+        array = source.as_array_like()
+        if memory.is_array(array) or memory.import_array(array) is not None:
+            return cls(array)
+        host = np.ascontiguousarray(source.as_numpy_array()).reshape(-1).view(_BYTE)
+        return cls(memory.from_host(host))
+
+    def _view_as(self, cls: type[Buffer]) -> Any:
+        result = cls.__new__(cls)
+        result._data = self._data
+        result._record = self._record
+        return result
 
     @classmethod
-    @abstractmethod
     def from_bytes(cls, bytes_like: BytesLike) -> Self:
         """Create a buffer from a bytes-like object in host memory.
 
@@ -136,20 +180,27 @@ class Buffer(ABC):
         TypeError
             If ``bytes_like`` does not support the buffer protocol.
         """
+        return cls(cls.memory.from_host(host_bytes_of(bytes_like)))
 
     # --- conversion --------------------------------------------------------------
 
     def as_array_like(self) -> ArrayLike:
-        """Return the underlying one-dimensional array. Never copies."""
-        return self._data
+        """Return the underlying one-dimensional array. Never copies.
 
-    @abstractmethod
+        Work still queued on it (a device memory's writes) is finished first.
+        """
+        exported: ArrayLike = self.memory.exported(self._data, self._record)
+        return exported
+
     def as_numpy_array(self) -> npt.NDArray[Any]:
         """Return the bytes as a NumPy array in host memory.
 
         No copy when the buffer is already in host memory; a device-to-host
         copy otherwise.
         """
+        memory = self.memory
+        with memory.reading(self._data, self._record):
+            return memory.to_host(self._data)
 
     def as_buffer_like(self) -> BytesLike:
         """Return the bytes as an object that supports the buffer protocol.
@@ -166,11 +217,11 @@ class Buffer(ABC):
     # --- sequence behaviour ------------------------------------------------------
 
     def __len__(self) -> int:
-        return int(self._data.size)
+        return int(self._data.shape[0])
 
     def __getitem__(self, key: slice) -> Self:
         """A view of the byte range ``key``, which must be a slice with step 1."""
-        return self.__class__(self._data[check_contiguous_slice(key)])
+        return self._view(self._data[check_contiguous_slice(key)])
 
     def __setitem__(self, key: slice, value: Any) -> None:
         """Write ``value`` into the byte range ``key``; a failed write changes nothing.
@@ -186,45 +237,72 @@ class Buffer(ABC):
                 "copy it with from_bytes(bytearray(...)) to get a writable buffer"
             )
             raise ValueError(msg)
-        expected = len(range(*key.indices(len(self))))
-        if type(value) is np.ndarray and value.dtype == _BYTE and value.ndim == 1:
-            # Host bytes already: only the length needs checking.
-            if value.size != expected:
-                msg = f"value: expected {expected} bytes to fill {key}, got {value.size} bytes"
+        start, stop, _ = key.indices(len(self))
+        expected = max(0, stop - start)
+        memory = self.memory
+        if isinstance(value, Buffer) and getattr(value, "memory", None) is memory:
+            if len(value) != expected:
+                msg = f"value: expected {expected} bytes to fill {key}, got {len(value)} bytes"
                 raise ValueError(msg)
-            value = self._coerce_value(value)
-        elif isinstance(value, Buffer):
-            value = self._coerce_value(value)
-            if value.size != expected:
-                msg = f"value: expected {expected} bytes to fill {key}, got {value.size} bytes"
-                raise ValueError(msg)
-        else:
-            value = self._coerce_value(stage_bytes(value, expected))
-        self._data[key] = value
-
-    @abstractmethod
-    def _coerce_value(self, value: Any) -> Any:
-        """The value to assign into the array: a Buffer's bytes, moved into this memory if need be.
-
-        ``value`` is a :class:`Buffer` (of any implementation), a host
-        ``uint8`` array of the right length, or an integer 0-255. What it
-        returns for a Buffer must have a ``size`` (its length in bytes).
-        """
+            with memory.writing(self._data, self._record):
+                source = memory.bring(value._data, value._record, self._data)
+                if memory.overlaps(source, self._data):
+                    source = memory.xp.asarray(source, copy=True)
+                self._data[key] = source
+            return
+        if isinstance(value, Buffer):
+            value = value.as_numpy_array()
+        staged = stage_bytes(value, expected)
+        with memory.writing(self._data, self._record):
+            if isinstance(staged, int):
+                self._data[key] = staged  # one fill
+            elif expected:
+                memory.copy_from_host(self._data[key], [staged])
 
     # --- combining ----------------------------------------------------------------
 
-    @abstractmethod
     def combine(self, others: Iterable[Buffer]) -> Self:
         """Concatenate this buffer and ``others`` into a new buffer.
 
         The result is allocated once and each input is copied into it once,
-        whatever memory the inputs live in.
+        whatever memory the inputs live in; neighbouring host parts cross
+        into device memory together.
 
         Raises
         ------
         TypeError
             If any item of ``others`` is not a :class:`Buffer`.
         """
+        if isinstance(others, Buffer):
+            raise expected_type(others, "others", "an iterable of Buffers (wrap one in a list)")
+        try:
+            parts: list[Any] = list(others)
+        except TypeError:
+            raise expected_type(others, "others", "an iterable of Buffers") from None
+        for index, part in enumerate(parts):
+            require_buffer(f"others[{index}]", part)
+        memory = self.memory
+        parts.insert(0, self)
+        total = sum(len(part) for part in parts)
+        result = memory.allocate((total,), _BYTE, zeroed=False)
+        combined = self.__class__(result)
+        with memory.writing(result, combined._record):
+            offset = 0
+            pending: list[np.ndarray[Any, Any]] = []
+            pending_start = 0
+            for part in parts:
+                size = len(part)
+                if getattr(part, "memory", None) is memory:
+                    _flush(memory, result, pending_start, pending)
+                    if size:
+                        source = memory.bring(part._data, part._record, result)
+                        result[offset : offset + size] = source
+                    pending_start = offset + size
+                elif size:
+                    pending.append(np.ascontiguousarray(part.as_numpy_array()).reshape(-1))
+                offset += size
+            _flush(memory, result, pending_start, pending)
+        return combined
 
     def __add__(self, other: Buffer) -> Self:
         """Concatenate two buffers into a new one; anything else is a TypeError."""
@@ -240,7 +318,8 @@ class Buffer(ABC):
         its bytes. Compare ``buf.to_bytes()`` or ``buf.as_numpy_array()``
         for those. (``bytearray(...) == buf`` and ``memoryview(...) == buf``
         are decided by the left operand, which on Python 3.12+ reads a host
-        buffer's bytes through the buffer protocol.)
+        buffer's bytes through the buffer protocol.) Compared where this
+        buffer's bytes live.
         """
         if not isinstance(other, Buffer):
             # Not NotImplemented: that would let bytes.__eq__ or NumPy's
@@ -248,7 +327,15 @@ class Buffer(ABC):
             return False
         if len(self) != len(other):
             return False
-        return bool(np.array_equal(self.as_numpy_array(), other.as_numpy_array()))
+        if len(self) == 0:
+            return True
+        memory = self.memory
+        with memory.reading(self._data, self._record):
+            if getattr(other, "memory", None) is memory:
+                theirs = memory.bring(other._data, other._record, self._data)
+            else:
+                theirs = memory.from_host(np.ascontiguousarray(other.as_numpy_array()))
+            return bool(memory.xp.all(self._data == theirs))
 
     # NumPy's operators and ufuncs defer to us, so `array == buf` and
     # `array + buf` come to __eq__/__add__ instead of broadcasting over the bytes.
@@ -263,12 +350,13 @@ class Buffer(ABC):
 
     def __dlpack__(self, **kwargs: Any) -> Any:
         """Export the bytes through DLPack, without a copy."""
-        return self._data.__dlpack__(**kwargs)  # type: ignore[attr-defined]
+        with self.memory.reading(self._data, self._record):
+            return self._data.__dlpack__(**kwargs)
 
     def __dlpack_device__(self) -> tuple[int, int]:
         """The DLPack device type and id of the memory."""
-        device: tuple[int, int] = self._data.__dlpack_device__()  # type: ignore[attr-defined]
-        return device
+        device_type, device_id = self._data.__dlpack_device__()
+        return int(device_type), int(device_id)
 
     def __reduce_ex__(self, protocol: Any) -> tuple[Any, ...]:
         # Pickle the host bytes. With protocol 5 a PickleBuffer lets the
@@ -279,6 +367,14 @@ class Buffer(ABC):
             return (type(self).from_bytes, (pickle.PickleBuffer(host.data),))
         payload: BytesLike = host.tobytes() if self.readonly else bytearray(host)
         return (type(self).from_bytes, (payload,))
+
+
+def _flush(memory: Memory, result: Any, start: int, pending: list[np.ndarray[Any, Any]]) -> None:
+    """Copy the host parts gathered so far into ``result`` from ``start``, together."""
+    if pending:
+        size = sum(int(part.size) for part in pending)
+        memory.copy_from_host(result[start : start + size], pending)
+        pending.clear()
 
 
 def require_buffer(argument: str, value: Any) -> Buffer:

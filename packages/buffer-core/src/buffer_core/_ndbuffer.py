@@ -1,8 +1,9 @@
-"""The abstract n-dimensional buffer."""
+"""The n-dimensional buffer: every method, once, over the storage hooks of a Memory."""
 
 from __future__ import annotations
 
 import functools
+import math
 import pickle
 import sys
 from abc import ABC, abstractmethod
@@ -11,8 +12,12 @@ from typing import TYPE_CHECKING, Any, ClassVar, Literal, Self, SupportsIndex, c
 
 import numpy as np
 
+from buffer_core._errors import expected_type
+from buffer_core._layout import Selection, allocation_layout, host_from_raw, host_raw, resolve_key
 from buffer_core._protocols import Endian, NDArrayLike, ScalarType
+from buffer_core._storage_all_equal import storage_all_equal
 from buffer_core._validation import (
+    check_allocation,
     conversion_failed,
     convert_fill_value,
     parse_axes,
@@ -22,28 +27,60 @@ from buffer_core._validation import (
     parse_permutation,
     parse_shape,
     raise_key_error,
+    shape_mismatch,
     stage_values,
 )
 
 if TYPE_CHECKING:
     import numpy.typing as npt
 
-__all__ = ["NDBuffer", "parse_dtype", "parse_order", "parse_shape"]
+    from buffer_core._memory import Memory
+
+__all__ = ["NDBuffer", "storage_from_host"]
+
+_BYTE = np.dtype(np.uint8)
+_SCALARS = frozenset({int, float, complex, bool, str, bytes})
+
+
+def storage_from_host(memory: Memory, host: np.ndarray[Any, Any], raw: bool) -> Any:
+    """``host`` moved into ``memory``, as raw bytes if ``raw``; C and F order are kept.
+
+    ``Memory.from_host`` takes C-contiguous arrays only: an F-ordered array
+    moves as its (C-contiguous) transpose and is transposed back there.
+    """
+    values = host_raw(host) if raw else host
+    if values.flags.c_contiguous:
+        return memory.from_host(values)
+    ndim = host.ndim
+    order = (*reversed(range(ndim)), *((ndim,) if raw else ()))
+    transposed = values.transpose(order)
+    if transposed.flags.c_contiguous:
+        return memory.xp.permute_dims(memory.from_host(transposed), order)
+    return memory.from_host(np.ascontiguousarray(values))
 
 
 class NDBuffer(ABC):
     """An n-dimensional, typed block of memory.
 
-    An NDBuffer wraps an n-dimensional array (NumPy for host memory, CuPy for
-    CUDA device memory) that may be strided, in C or Fortran order, of any
-    dtype. Indexing returns views; methods whose names say ``numpy`` move the
-    data to host memory, which is a copy unless it is already there.
+    An NDBuffer wraps an n-dimensional array of its implementation's memory
+    (NumPy for host memory, CuPy for CUDA device memory) that may be strided,
+    in C or Fortran order, of any dtype. Indexing returns views; methods
+    whose names say ``numpy`` move the data to host memory, which is a copy
+    unless it is already there.
+
+    Every method is implemented here, once, over the implementation's
+    :class:`~buffer_core.Memory` (the class attribute ``memory``). Dtypes the
+    memory cannot hold as they are (byte-swapped numbers, strings, datetimes,
+    structs on a device) are kept as raw bytes: a ``uint8`` array with an
+    extra last axis of length ``itemsize``, which :meth:`as_ndarray_like`
+    returns; :attr:`dtype` and :attr:`shape` describe the data, not that
+    array.
 
     Parameters
     ----------
     array
-        An n-dimensional array in the memory this implementation manages. It
-        is wrapped, not copied.
+        An n-dimensional array in the memory this implementation manages (or
+        one its memory imports without a copy). It is wrapped, not copied.
 
     Raises
     ------
@@ -52,41 +89,108 @@ class NDBuffer(ABC):
         implementation does not manage.
     """
 
-    _data: NDArrayLike
-    #: The array type this implementation usually holds; instances of exactly
-    #: this type skip :meth:`_check_memory` (indexing makes many buffers).
-    _array_type: ClassVar[type | None] = None
+    #: Where this implementation's arrays live: set by every implementation.
+    memory: ClassVar[Memory]
+    if not TYPE_CHECKING:
+        # Abstract until an implementation names its memory: the class itself
+        # cannot be instantiated, as it holds no memory of its own.
+        @property
+        @abstractmethod
+        def memory(self) -> Memory:
+            """Where this implementation's arrays live."""
+    #: What the constructor's TypeError says it expected.
+    _array_hint: ClassVar[str] = "an array in this implementation's memory"
+
+    _data: Any
+    _dtype: np.dtype[Any]
+    _raw: bool = False
+    _record: Any = None
 
     def __init__(self, array: NDArrayLike) -> None:
-        if type(array) is not self._array_type:
-            self._check_memory(array)
-        self._data = array
+        memory = self.memory
+        if isinstance(array, NDBuffer) and getattr(array, "memory", None) is memory:
+            # Another buffer of this memory: the same storage, layout and record.
+            self._data, self._dtype = array._data, array._dtype
+            self._raw, self._record = array._raw, array._record
+            return
+        if memory.is_array(array):
+            storage = array
+        else:
+            storage = memory.import_array(array)
+            if storage is None:
+                raise expected_type(array, "array", self._array_hint)
+        dtype = memory.dtype_of(storage)
+        if memory.holds_natively(dtype) and memory.is_aligned(storage):
+            self._data, self._dtype, self._raw = storage, dtype, False
+        else:
+            # Memory the device cannot compute with as it is (a byte-swapped
+            # view, an element misaligned for its loads): its bytes, in place.
+            self._data, self._dtype, self._raw = memory.raw_bytes(storage), dtype, True
+        self._record = memory.new_record()
+
+    # --- making buffers over storage -------------------------------------------------------
+
+    def _view(self, storage: Any, dtype: np.dtype[Any] | None = None, raw: bool | None = None) -> Self:
+        """A buffer over ``storage``, a view of this buffer's memory: it shares the access record."""
+        result = self.__class__.__new__(self.__class__)
+        result._data = storage
+        result._dtype = self._dtype if dtype is None else dtype
+        result._raw = self._raw if raw is None else raw
+        result._record = self._record
+        return result
 
     @classmethod
-    @abstractmethod
-    def _check_memory(cls, array: Any) -> None:
-        """Raise TypeError unless ``array`` is an array in this implementation's memory.
+    def _over(cls, storage: Any, dtype: np.dtype[Any], raw: bool) -> Self:
+        """A buffer over new ``storage`` (just allocated or written), with a record of its own."""
+        result = cls.__new__(cls)
+        result._data = storage
+        result._dtype = dtype
+        result._raw = raw
+        result._record = cls.memory.new_record()
+        return result
 
-        Called for every new buffer, so it should be one ``isinstance`` check.
-        """
+    @classmethod
+    def _from_host(cls, host: np.ndarray[Any, Any]) -> Self:
+        """A buffer holding ``host``'s values (wrapped, for host memory; copied otherwise)."""
+        raw = not cls.memory.holds_natively(host.dtype)
+        return cls._over(storage_from_host(cls.memory, host, raw), host.dtype, raw)
 
-    # --- where the memory lives ----------------------------------------------------
+    @classmethod
+    def _allocate(
+        cls, dims: tuple[int, ...], dtype: np.dtype[Any], order: str, *, zeroed: bool
+    ) -> Self:
+        memory = cls.memory
+        raw = not memory.holds_natively(dtype)
+        check_allocation(dims, dtype)
+        shape = (*dims, dtype.itemsize) if raw else dims
+        storage_dtype = _BYTE if raw else dtype
+        if order == "F" and len(dims) > 1:
+            # The C layout of the reversed dimensions is the F layout; raw
+            # bytes keep their axis last.
+            axes = (*reversed(range(len(dims))), *((len(dims),) if raw else ()))
+            reversed_shape = tuple(shape[axis] for axis in axes)
+            storage = memory.xp.permute_dims(
+                memory.allocate(reversed_shape, storage_dtype, zeroed=zeroed), axes
+            )
+        else:
+            storage = memory.allocate(shape, storage_dtype, zeroed=zeroed)
+        return cls._over(storage, dtype, raw)
+
+    # --- where the memory lives ----------------------------------------------------------
 
     @property
-    @abstractmethod
     def device(self) -> str:
         """Where the data lives: ``"cpu"`` for host memory, ``"cuda:N"`` for a CUDA device."""
+        return self.memory.device(self._data)
 
     @property
     def readonly(self) -> bool:
         """Whether writing into this buffer is refused."""
-        flags = getattr(self._data, "flags", None)
-        return flags is not None and not flags.writeable
+        return self.memory.readonly(self._data)
 
-    # --- construction ----------------------------------------------------------------
+    # --- construction --------------------------------------------------------------------
 
     @classmethod
-    @abstractmethod
     def create(
         cls,
         *,
@@ -116,9 +220,21 @@ class NDBuffer(ABC):
             If a dimension is negative, ``order`` is not ``"C"``/``"F"``, or
             ``fill_value`` cannot be stored in ``dtype``.
         """
+        dims, parsed = allocation_layout(parse_shape(shape), parse_dtype(dtype))
+        cls.memory.check_dtype(parsed, "dtype")
+        layout = parse_order(order)
+        if fill_value is None:
+            return cls._allocate(dims, parsed, layout, zeroed=True)
+        scalar = convert_fill_value(fill_value, parsed)
+        # Zero bits are what zeroed memory holds already (calloc's lazy zero
+        # pages on the host, a memset on a device).
+        zero_bits = not parsed.hasobject and not scalar.tobytes().strip(b"\0")
+        result = cls._allocate(dims, parsed, layout, zeroed=zero_bits)
+        if not zero_bits:
+            result._write(Selection(dims, (Ellipsis,), None), result._stage_scalar(scalar))
+        return result
 
     @classmethod
-    @abstractmethod
     def empty(
         cls, shape: tuple[int, ...], dtype: npt.DTypeLike, order: Literal["C", "F"] = "C"
     ) -> Self:
@@ -127,6 +243,9 @@ class NDBuffer(ABC):
         Cheaper than :meth:`create` when every element is about to be written.
         Arguments and errors as for :meth:`create`.
         """
+        dims, parsed = allocation_layout(parse_shape(shape), parse_dtype(dtype))
+        cls.memory.check_dtype(parsed, "dtype")
+        return cls._allocate(dims, parsed, parse_order(order), zeroed=False)
 
     @classmethod
     def from_ndarray_like(cls, ndarray_like: NDArrayLike) -> Self:
@@ -134,27 +253,44 @@ class NDBuffer(ABC):
         return cls(ndarray_like)
 
     @classmethod
-    @abstractmethod
     def from_numpy_array(cls, array_like: npt.ArrayLike) -> Self:
         """Create a buffer from anything NumPy can turn into an array.
 
-        No copy for a NumPy array into host memory; one host-to-device copy
-        into device memory.
+        An array of this memory (or one it imports) is wrapped without a
+        copy; anything else becomes a NumPy array first, which host memory
+        wraps and device memory copies once.
         """
+        memory = cls.memory
+        if memory.is_array(array_like) or memory.import_array(array_like) is not None:
+            return cls(cast("NDArrayLike", array_like))
+        try:
+            host = np.asanyarray(array_like)
+        except (TypeError, ValueError) as error:  # ragged nesting, unconvertible objects
+            msg = f"array_like: NumPy cannot make an array of it: {error}"
+            raise ValueError(msg) from error
+        memory.check_dtype(host.dtype, "array_like")
+        return cls._from_host(host)
 
-    # --- conversion ------------------------------------------------------------------
+    # --- conversion ----------------------------------------------------------------------
 
     def as_ndarray_like(self) -> NDArrayLike:
-        """Return the underlying array. Never copies."""
-        return self._data
+        """Return the underlying array (raw bytes for dtypes the memory holds so). Never copies.
 
-    @abstractmethod
+        Work still queued on it (a device memory's writes) is finished first,
+        so the caller may use it anywhere.
+        """
+        return cast("NDArrayLike", self.memory.exported(self._data, self._record))
+
     def as_numpy_array(self) -> npt.NDArray[Any]:
         """Return the data as a NumPy array in host memory.
 
         No copy when the buffer is already in host memory; a device-to-host
-        copy otherwise.
+        copy otherwise, keeping C or F order.
         """
+        memory = self.memory
+        with memory.reading(self._data, self._record):
+            host = memory.to_host(self._data)
+        return host_from_raw(host, self._dtype) if self._raw else host
 
     def as_scalar(self) -> ScalarType:
         """Return the single element of a buffer of size one as a NumPy scalar.
@@ -164,27 +300,28 @@ class NDBuffer(ABC):
         ValueError
             If the buffer does not hold exactly one element.
         """
-        if self._data.size != 1:
+        if math.prod(self.shape) != 1:
             msg = f"Buffer does not contain a single scalar value: it has shape {self.shape}"
             raise ValueError(msg)
         return cast("ScalarType", self.as_numpy_array().reshape(())[()])
 
-    # --- description -----------------------------------------------------------------
+    # --- description ---------------------------------------------------------------------
 
     @property
     def dtype(self) -> np.dtype[Any]:
         """The NumPy dtype of the elements."""
-        return self._data.dtype
+        return self._dtype
 
     @property
     def shape(self) -> tuple[int, ...]:
         """The dimensions of the buffer."""
-        return tuple(self._data.shape)
+        shape = tuple(self._data.shape)
+        return shape[:-1] if self._raw else shape
 
     @property
     def byteorder(self) -> Endian:
         """The byte order of the elements; native order for single-byte dtypes."""
-        order = self.dtype.byteorder
+        order = self._dtype.byteorder
         if order == "<":
             return "little"
         if order == ">":
@@ -192,30 +329,39 @@ class NDBuffer(ABC):
         return sys.byteorder
 
     def __len__(self) -> int:
-        return len(self._data)
+        shape = self.shape
+        if not shape:
+            msg = "len() of a 0-d buffer"
+            raise TypeError(msg)
+        return int(shape[0])
 
     def __repr__(self) -> str:
-        return f"<NDBuffer shape={self.shape} dtype={self.dtype} {self._data!r}>"
+        # No values: printing them would copy a device's data to the host.
+        return f"<{type(self).__qualname__} shape={self.shape} dtype={self.dtype} on {self.device}>"
 
-    # --- views and copies ------------------------------------------------------------
+    # --- views and copies ----------------------------------------------------------------
+
+    def _trailing(self, dims: tuple[int, ...]) -> tuple[int, ...]:
+        return (*dims, self._dtype.itemsize) if self._raw else dims
 
     def reshape(self, newshape: tuple[int, ...] | Literal[-1]) -> Self:
         """A buffer of the same data with another shape; ``-1`` flattens."""
         dims = parse_newshape(newshape)
         try:
-            return self.__class__(self._data.reshape(dims))
+            with self.memory.reading(self._data, self._record):
+                return self._view(self.memory.xp.reshape(self._data, self._trailing(dims)))
         except ValueError as error:
             msg = f"newshape: cannot reshape a buffer of shape {self.shape} into {dims}"
             raise ValueError(msg) from error
 
     def squeeze(self, axis: tuple[int, ...]) -> Self:
         """Drop the length-one dimensions listed in ``axis`` (a bare integer is accepted too)."""
-        drop = parse_axes(axis, self.shape)
-        newshape = tuple(n for i, n in enumerate(self.shape) if i not in drop)
-        return self.__class__(self._data.reshape(newshape))
+        shape = self.shape
+        drop = parse_axes(axis, shape)
+        return self.reshape(tuple(n for i, n in enumerate(shape) if i not in drop))
 
     def astype(self, dtype: npt.DTypeLike, order: Literal["K", "A", "C", "F"] = "K") -> Self:
-        """A copy of the data converted to ``dtype``.
+        """A copy of the data converted to ``dtype``, laid out in ``order``.
 
         Raises
         ------
@@ -227,21 +373,64 @@ class NDBuffer(ABC):
         """
         target = parse_dtype(dtype)
         layout = parse_order(order, "KACF")
+        memory = self.memory
+        memory.check_dtype(target, "dtype")
+        if not self._raw and memory.holds_natively(target):
+            with memory.reading(self._data, self._record):
+                try:
+                    converted = memory.astype(self._data, target, layout)
+                except (TypeError, ValueError):
+                    converted = None  # the memory has no such conversion: NumPy's, below
+            if converted is not None:
+                return self._over(converted, target, False)
+        # Raw bytes and conversions the memory cannot do go through the host,
+        # where NumPy's rules (and its errors) apply.
         try:
-            converted = self._data.astype(target, order=layout)
+            host = self.as_numpy_array().astype(target, order=layout)
         except (TypeError, ValueError, OverflowError) as error:
-            raise conversion_failed(self.dtype, target, error) from None
-        return self.__class__(converted)
+            raise conversion_failed(self._dtype, target, error) from None
+        return self._from_host(host)
 
     def copy(self) -> Self:
         """A copy of the data in new memory on the same device."""
-        return self.__class__(self._data.copy())
+        memory = self.memory
+        with memory.reading(self._data, self._record):
+            return self._over(memory.xp.asarray(self._data, copy=True), self._dtype, self._raw)
 
     def transpose(self, axes: SupportsIndex | Sequence[SupportsIndex] | None) -> Self:
         """A view with the axes permuted (reversed when ``axes`` is None)."""
-        return self.__class__(self._data.transpose(parse_permutation(axes, len(self.shape))))
+        ndim = len(self.shape)
+        order = parse_permutation(axes, ndim)
+        if self._raw:
+            order = (*order, ndim)  # each element's bytes stay last
+        return self._view(self.memory.xp.permute_dims(self._data, order))
 
-    # --- element access ----------------------------------------------------------------
+    # --- element access ------------------------------------------------------------------
+
+    def _key_part_to_host(self, part: Any) -> Any:
+        """A key part that is an array of this memory (a device mask), as NumPy; others as they are."""
+        memory = self.memory
+        array = part if memory.is_array(part) else memory.import_array(part)
+        return part if array is None else memory.to_host(array)
+
+    def _field(self, name: str) -> Self:
+        """A view of field ``name`` of a structured buffer: its bytes, natively where aligned."""
+        fields = self._dtype.fields
+        if fields is None or name not in fields:
+            np.empty((), dtype=self._dtype)[name]  # NumPy's refusal, named below
+            msg = f"key: {name!r} is not a field of dtype {self._dtype}"
+            raise IndexError(msg)
+        field_dtype, offset = fields[name][:2]
+        base, extra = field_dtype.subdtype or (field_dtype, ())
+        memory = self.memory
+        storage = self._data if self._raw else memory.raw_bytes(self._data)
+        field = storage[(Ellipsis, slice(offset, offset + field_dtype.itemsize))]
+        if extra:
+            field = memory.xp.reshape(field, (*self.shape, *extra, base.itemsize))
+        native = memory.native_view(field, base) if memory.holds_natively(base) else None
+        if native is not None:
+            return self._view(native, base, raw=False)
+        return self._view(field, base, raw=True)
 
     def __getitem__(self, key: Any) -> Self:
         """A buffer of the selected elements: a view for basic indexing.
@@ -254,23 +443,27 @@ class NDBuffer(ABC):
             If ``key`` selects nothing (an index out of range, a mask of the
             wrong shape); the message starts with ``key:``.
         """
-        # A trailing Ellipsis keeps integer indexing from returning a scalar
-        # (which would then have to be copied back into an array): it yields
-        # a 0-d view instead. A field name cannot share a tuple with it.
-        given = key
-        if isinstance(key, tuple):
-            for part in key:
-                if part is Ellipsis:
-                    break
-            else:
-                key = (*key, Ellipsis)
-        elif key is not Ellipsis and not isinstance(key, str):
-            key = (key, Ellipsis)
-        try:
-            selected = self._data[key]
-        except (LookupError, TypeError, ValueError) as error:
-            raise_key_error(given, self.shape, error)
-        return self.__class__(selected)
+        if type(key) is str:
+            try:
+                return self._field(key)
+            except (LookupError, TypeError, ValueError) as error:
+                raise_key_error(key, self.shape, error)
+        selection = resolve_key(key, self.shape, self._key_part_to_host)
+        memory = self.memory
+        with memory.reading(self._data, self._record):
+            if selection.basic is not None:
+                return self._view(self._data[selection.basic])
+            return self._over(self._take(selection), self._dtype, self._raw)
+
+    def _take(self, selection: Selection) -> Any:
+        """New storage holding the elements at ``selection.flat``, in the selection's shape."""
+        memory = self.memory
+        xp = memory.xp
+        flat = cast("np.ndarray[Any, Any]", selection.flat)
+        tail = (self._dtype.itemsize,) if self._raw else ()
+        every = xp.reshape(self._data, (-1, *tail))
+        taken = xp.take(every, memory.from_host(flat.reshape(-1)), axis=0)
+        return xp.reshape(taken, (*selection.shape, *tail))
 
     def __setitem__(self, key: Any, value: Any) -> None:
         """Write ``value`` (an NDBuffer of any implementation, an array or a scalar).
@@ -278,69 +471,118 @@ class NDBuffer(ABC):
         The whole value is converted to this buffer's dtype and the selection's
         shape before anything is written, so a failed write changes nothing.
         """
-        data = self._data
-        if type(value) is not type(data) and isinstance(value, NDBuffer):
-            value = self._coerce_ndbuffer(value)
-        if (
-            type(value) is type(data)
-            and (
-                value.dtype is data.dtype  # native builtin dtypes are singletons
-                or value.dtype == data.dtype
-                or _casts_safely(value.dtype, data.dtype)
-            )
-        ) or (type(value) in _SCALARS or isinstance(value, np.generic)):
-            # An array of this dtype (or one that casts to it without loss) is
-            # only broadcast, and a scalar is converted once: NumPy checks both
-            # before it writes, and nothing can fail while it writes, so no
-            # temporary is needed.
-            # Read-only memory refuses the write itself (nothing is written), so the
-            # hot path does not ask for the flags first.
+        if type(key) is str:
             try:
-                data[key] = value
-            except LookupError as error:  # IndexError, or KeyError for field names
-                self._refuse_if_readonly()
+                field = self._field(key)
+            except (LookupError, TypeError, ValueError) as error:
                 raise_key_error(key, self.shape, error)
-            except (TypeError, ValueError, OverflowError) as error:
-                self._refuse_if_readonly()
-                self._raise_value_error(key, value, error)
+            field[...] = value
             return
+        selection = resolve_key(key, self.shape, self._key_part_to_host)
         self._refuse_if_readonly()
-        try:
-            selection_shape = tuple(data[key].shape)
-        except (LookupError, TypeError, ValueError) as error:
-            raise_key_error(key, self.shape, error)
-        data[key] = stage_values(value, self.dtype, selection_shape)
+        self._write(selection, self._stage(value, selection.shape))
 
     def _refuse_if_readonly(self) -> None:
         if self.readonly:
             msg = "buffer is read-only; copy() it to get a writable buffer"
             raise ValueError(msg)
 
-    def _raise_value_error(self, key: Any, value: Any, error: Exception) -> None:
-        if isinstance(error, ValueError) and "broadcast" in str(error):
-            msg = (
-                f"value: an array of shape {tuple(value.shape)} does not fit the selection "
-                f"{key!r} of a buffer of shape {self.shape}"
-            )
-            raise ValueError(msg) from None
-        if getattr(value, "ndim", 0):
-            # Same dtype, so a TypeError or ValueError here is NumPy refusing the key.
-            raise_key_error(key, self.shape, error)
-        convert_fill_value(value, self.dtype, "value")
-        raise_key_error(key, self.shape, error)
+    def _stage_scalar(self, scalar: np.ndarray[Any, Any]) -> Any:
+        """A converted 0-d host value, in this memory and layout: broadcast by the write."""
+        return storage_from_host(self.memory, scalar, self._raw)
 
-    @abstractmethod
-    def _coerce_ndbuffer(self, value: NDBuffer) -> Any:
-        """The array of ``value`` moved, if need be, into this buffer's memory."""
+    def _stage(self, value: Any, shape: tuple[int, ...]) -> Any:
+        """``value`` in this memory and layout, broadcastable to ``shape``: nothing is written yet."""
+        memory = self.memory
+        if (
+            type(value) in _SCALARS
+            or isinstance(value, np.generic)
+            or (type(value) is np.ndarray and value.ndim == 0)
+        ):
+            return self._stage_scalar(convert_fill_value(value, self._dtype, "value"))
+        if not isinstance(value, (NDBuffer, np.ndarray, list, tuple)) and (
+            memory.is_array(value) or memory.import_array(value) is not None
+        ):
+            value = self.__class__(value)
+        if isinstance(value, NDBuffer):
+            if getattr(value, "memory", None) is memory:
+                staged = self._stage_own(value, shape)
+                if staged is not None:
+                    return staged
+            value = value.as_numpy_array()
+        if not (type(value) is np.ndarray and value.dtype == self._dtype and value.shape == shape):
+            # NumPy converts element by element while it writes; converting
+            # into a temporary first means a failed write changes nothing.
+            value = stage_values(value, self._dtype, shape)
+        return storage_from_host(memory, value, self._raw)
+
+    def _stage_own(self, value: NDBuffer, shape: tuple[int, ...]) -> Any:
+        """The storage of a buffer of this memory, ready to write here; None if only the host converts it."""
+        memory = self.memory
+        if not _fits(value.shape, shape):
+            raise shape_mismatch(value.shape, shape)
+        if value._dtype == self._dtype and value._raw == self._raw:
+            converted = False
+        elif not (value._raw or self._raw) and _casts_safely(value._dtype, self._dtype):
+            converted = True
+        else:
+            return None
+        storage = memory.bring(value._data, value._record, self._data)
+        if converted:
+            storage = memory.xp.astype(storage, self._dtype)
+        elif memory.overlaps(storage, self._data):
+            # Device copies between overlapping ranges are undefined; NumPy
+            # assigns as if through a temporary, and so must we.
+            storage = memory.xp.asarray(storage, copy=True)
+        return storage
+
+    def _write(self, selection: Selection, staged: Any) -> None:
+        """Write staged storage (broadcastable to the selection) where ``selection`` points."""
+        memory = self.memory
+        with memory.writing(self._data, self._record):
+            if selection.basic is None:
+                flat = cast("np.ndarray[Any, Any]", selection.flat)
+                self._scatter(flat, selection.shape, staged)
+                return
+            extra = len(staged.shape) - len(self._trailing(selection.shape))
+            if extra > 0:
+                # NumPy drops a value's leading length-one axes; the standard does not.
+                staged = memory.xp.reshape(staged, tuple(staged.shape)[extra:])
+            self._data[selection.basic] = staged
+
+    def _scatter(self, flat: np.ndarray[Any, Any], shape: tuple[int, ...], staged: Any) -> None:
+        """Write ``staged`` at the C-order positions ``flat``, with the standard's operations only.
+
+        The standard has no scatter: every element is rewritten with a
+        ``where`` between the old value and the one gathered for it, decided
+        by a position map made on the host (where the key already is). The
+        last of repeated positions wins, as in NumPy.
+        """
+        if flat.size == 0:
+            return
+        memory = self.memory
+        xp = memory.xp
+        tail = (self._dtype.itemsize,) if self._raw else ()
+        position = np.full(math.prod(self.shape), -1, dtype=np.intp)
+        position[flat.reshape(-1)] = np.arange(flat.size, dtype=np.intp)
+        hit = (position >= 0).reshape((-1, *((1,) * len(tail))))
+        values = xp.reshape(xp.broadcast_to(staged, (*shape, *tail)), (-1, *tail))
+        gathered = xp.take(values, memory.from_host(np.maximum(position, 0)), axis=0)
+        current = xp.reshape(self._data, (-1, *tail))
+        merged = xp.where(memory.from_host(hit), gathered, current)
+        self._data[...] = xp.reshape(merged, tuple(self._data.shape))
 
     def fill(self, value: Any) -> None:
         """Set every element to ``value``, converted as ``create`` converts ``fill_value``."""
-        if self.readonly:
-            msg = "buffer is read-only; copy() it to get a writable buffer"
-            raise ValueError(msg)
-        self._data[...] = convert_fill_value(value, self.dtype, "value")
+        self._refuse_if_readonly()
+        memory = self.memory
+        array = value if memory.is_array(value) else memory.import_array(value)
+        if array is not None:
+            # A device scalar: its one element is read first.
+            value = memory.to_host(array)
+        scalar = convert_fill_value(value, self._dtype, "value")
+        self._write(Selection(self.shape, (Ellipsis,), None), self._stage_scalar(scalar))
 
-    @abstractmethod
     def all_equal(self, other: Any, equal_nan: bool = True) -> bool:
         """Whether every element equals ``other`` (a scalar or a broadcastable array).
 
@@ -362,11 +604,34 @@ class NDBuffer(ABC):
           buffer's (strings against numbers, say) gives ``False``: NaN rules
           apply only where both sides are numeric.
 
+        Evaluated where the data lives; only the answer crosses to the host.
+
         Raises
         ------
         ValueError
             If ``other`` is an array that does not broadcast to :attr:`shape`.
         """
+        memory = self.memory
+        with memory.reading(self._data, self._record):
+            return storage_all_equal(memory, self._data, self._dtype, self._raw, other, equal_nan)
+
+    # --- interchange -----------------------------------------------------------------------
+
+    def __dlpack__(self, **kwargs: Any) -> Any:
+        """Export the data through DLPack without a copy (dtypes held as they are only)."""
+        if self._raw:
+            msg = f"dtype {self._dtype} cannot be exported through DLPack: it is held as raw bytes"
+            raise BufferError(msg)
+        with self.memory.reading(self._data, self._record):
+            return self._data.__dlpack__(**kwargs)
+
+    def __dlpack_device__(self) -> tuple[int, int]:
+        """The DLPack device type and id of the memory (dtypes held as they are only)."""
+        if self._raw:
+            msg = f"dtype {self._dtype} cannot be exported through DLPack: it is held as raw bytes"
+            raise BufferError(msg)
+        device_type, device_id = self._data.__dlpack_device__()
+        return int(device_type), int(device_id)
 
     # --- pickling ------------------------------------------------------------------------
 
@@ -390,11 +655,18 @@ class NDBuffer(ABC):
             payload = bytearray(host.reshape(-1, order="A").view("B").data)
         return (
             _restore_ndbuffer,
-            (type(self), payload, host.dtype, host.shape, order, self.readonly),
+            (type(self), payload, host.dtype, host.shape, order, self.memory.readonly(self._data)),
         )
 
 
-_SCALARS = frozenset({int, float, complex, bool, str, bytes})
+def _fits(shape: tuple[int, ...], target: tuple[int, ...]) -> bool:
+    """Whether a value of ``shape`` can be written into a selection of ``target``, as NumPy says."""
+    while len(shape) > len(target) and shape[0] == 1:
+        shape = shape[1:]
+    try:
+        return np.broadcast_shapes(shape, target) == target
+    except ValueError:
+        return False
 
 
 @functools.cache  # dtype pairs are few and hashable

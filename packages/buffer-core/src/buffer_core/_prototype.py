@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, NamedTuple
+from typing import Any, NamedTuple
 
-if TYPE_CHECKING:
-    from buffer_core._buffer import Buffer
-    from buffer_core._ndbuffer import NDBuffer
+from buffer_core._buffer import Buffer
+from buffer_core._errors import expected_type
+from buffer_core._ndbuffer import NDBuffer
+
+__all__ = ["BufferPrototype", "check_prototype"]
 
 
 class BufferPrototype(NamedTuple):
@@ -27,3 +29,18 @@ class BufferPrototype(NamedTuple):
 
     buffer: type[Buffer]
     nd_buffer: type[NDBuffer]
+
+
+def check_prototype(prototype: Any, argument: str = "prototype") -> BufferPrototype:
+    """Return ``prototype`` if it is a BufferPrototype of a Buffer and an NDBuffer class."""
+    if not isinstance(prototype, BufferPrototype):
+        raise expected_type(prototype, argument, "a BufferPrototype")
+    for field, base in (("buffer", Buffer), ("nd_buffer", NDBuffer)):
+        cls = getattr(prototype, field)
+        if not (isinstance(cls, type) and issubclass(cls, base)):
+            msg = (
+                f"{argument}: expected {field} to be a subclass of buffer_core.{base.__name__}, "
+                f"got {cls!r}"
+            )
+            raise TypeError(msg)
+    return prototype

@@ -11,8 +11,7 @@ from importlib.metadata import EntryPoint, entry_points
 from typing import cast
 
 from buffer_core._errors import describe
-from buffer_core._prototype import BufferPrototype
-from buffer_core._validation import check_prototype
+from buffer_core._prototype import BufferPrototype, check_prototype
 
 __all__ = [
     "ENTRY_POINT_GROUP",

@@ -18,14 +18,11 @@ import operator
 import sys
 from collections.abc import Mapping
 from collections.abc import Set as AbstractSet
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import Any, NoReturn
 
 import numpy as np
 
 from buffer_core._errors import describe, expected_type
-
-if TYPE_CHECKING:
-    from buffer_core._prototype import BufferPrototype
 
 __all__ = [
     "MAX_DIMS",
@@ -34,7 +31,6 @@ __all__ = [
     "check_byte_array",
     "check_contiguous_slice",
     "check_holds_no_references",
-    "check_prototype",
     "conversion_failed",
     "convert_fill_value",
     "host_bytes_of",
@@ -46,6 +42,7 @@ __all__ = [
     "parse_shape",
     "raise_key_error",
     "stage_bytes",
+    "shape_mismatch",
     "stage_values",
 ]
 
@@ -295,13 +292,20 @@ def stage_values(
         staged[...] = value
     except (TypeError, ValueError, OverflowError) as error:
         if isinstance(error, ValueError) and "broadcast" in str(error):
-            msg = (
-                f"{argument}: a value of shape {np.shape(value)} does not fit a selection "
-                f"of shape {shape}"
-            )
-            raise ValueError(msg) from None
+            raise shape_mismatch(np.shape(value), shape, argument) from None
         raise _conversion_error(value, dtype, argument, error) from None
     return staged
+
+
+def shape_mismatch(
+    got: tuple[int, ...], selection: tuple[int, ...], argument: str = "value"
+) -> ValueError:
+    """The error for a value whose shape does not broadcast to the selection it is written to."""
+    # "shape mismatch" is NumPy's phrase for this, which zarr's own tests match.
+    return ValueError(
+        f"{argument}: shape mismatch: a value of shape {tuple(got)} does not fit a "
+        f"selection of shape {tuple(selection)}"
+    )
 
 
 def check_holds_no_references(exporter: Any, argument: str) -> None:
@@ -388,33 +392,16 @@ def _byte_array(value: Any, argument: str) -> Any:
     return array.reshape(-1).astype(_BYTE)
 
 
-def check_byte_array(array_like: Any) -> None:
-    """Raise ValueError unless ``array_like`` (an array) is 1-d with dtype ``'B'``."""
+def check_byte_array(array_like: Any, dtype: np.dtype[Any] | None = None) -> None:
+    """Raise ValueError unless ``array_like`` (an array) is 1-d with dtype ``'B'``.
+
+    ``dtype`` is the array's dtype as NumPy names it, for arrays whose own
+    ``dtype`` attribute is another library's.
+    """
     if array_like.ndim != 1:
         msg = f"array_like: only 1-dim allowed, got an array of {array_like.ndim} dimensions"
         raise ValueError(msg)
-    if array_like.dtype != _BYTE:
-        msg = f"array_like: only byte dtype ('B') allowed, got dtype {array_like.dtype}"
+    found = array_like.dtype if dtype is None else dtype
+    if found != _BYTE:
+        msg = f"array_like: only byte dtype ('B') allowed, got dtype {found}"
         raise ValueError(msg)
-
-
-# --- prototypes ------------------------------------------------------------------------------------
-
-
-def check_prototype(prototype: Any, argument: str = "prototype") -> BufferPrototype:
-    """Return ``prototype`` if it is a BufferPrototype of a Buffer and an NDBuffer class."""
-    from buffer_core._buffer import Buffer  # noqa: PLC0415  # the classes import this module
-    from buffer_core._ndbuffer import NDBuffer  # noqa: PLC0415
-    from buffer_core._prototype import BufferPrototype  # noqa: PLC0415
-
-    if not isinstance(prototype, BufferPrototype):
-        raise expected_type(prototype, argument, "a BufferPrototype")
-    for field, base in (("buffer", Buffer), ("nd_buffer", NDBuffer)):
-        cls = getattr(prototype, field)
-        if not (isinstance(cls, type) and issubclass(cls, base)):
-            msg = (
-                f"{argument}: expected {field} to be a subclass of buffer_core.{base.__name__}, "
-                f"got {cls!r}"
-            )
-            raise TypeError(msg)
-    return prototype

@@ -10,9 +10,8 @@ import numpy as np
 import numpy.typing as npt
 
 import buffer_core
-from buffer_core._buffer import require_buffer
-from buffer_core._errors import expected_type
-from buffer_core._validation import host_bytes_of
+from buffer_core.implementing import expected_type, host_bytes_of, require_buffer
+from buffer_cpu._memory import HOST_MEMORY
 
 __all__ = ["Buffer"]
 
@@ -29,49 +28,42 @@ class Buffer(buffer_core.Buffer):
 
     Host buffers speak the buffer protocol (``memoryview(buf)``,
     ``bytes(buf)``, ``hashlib.sha256(buf)`` on Python 3.12+) and DLPack
-    without copying.
+    without copying. Every method is buffer-core's; the overrides below are
+    NumPy fast paths for what a store does per chunk, falling back to
+    buffer-core for anything else.
     """
 
+    memory = HOST_MEMORY
+    _array_hint = "a NumPy array in host memory (use from_buffer() to move device data)"
     _data: npt.NDArray[np.uint8]
 
-    @classmethod
-    def _check_memory(cls, array_like: Any) -> None:
-        if not isinstance(array_like, np.ndarray):
-            raise expected_type(
-                array_like,
-                "array_like",
-                "a NumPy array in host memory (use from_buffer() to move device data)",
-            )
-
-    @property
-    def device(self) -> str:
-        return "cpu"
-
-    @classmethod
-    def create_zero_length(cls) -> Self:
-        return cls(np.empty(0, dtype="B"))
+    def __init__(self, array_like: Any) -> None:
+        # Fast path: every slice makes one.
+        if type(array_like) is np.ndarray and array_like.ndim == 1 and array_like.dtype is _BYTE:
+            self._data = array_like
+            return
+        super().__init__(array_like)
 
     @classmethod
     def from_buffer(cls, buffer: buffer_core.Buffer) -> Self:
-        # as_numpy_array is free for host buffers and the one device-to-host
-        # copy for device buffers.
+        # Fast path: as_numpy_array is free for host buffers and the one
+        # device-to-host copy for device buffers.
         return cls(require_buffer("buffer", buffer).as_numpy_array())
 
     @classmethod
     def from_bytes(cls, bytes_like: Any) -> Self:
+        # Fast path for the two types stores hand over; anything else may be
+        # memory that holds references, which host_bytes_of refuses.
         if type(bytes_like) is bytes or type(bytes_like) is bytearray:
             return cls(np.frombuffer(bytes_like, dtype="B"))
-        # Anything else may be memory that holds references (an object
-        # array): wrapping its pointers as writable bytes would let a write
-        # corrupt the objects and crash the interpreter.
         return cls(host_bytes_of(bytes_like))
 
     def as_numpy_array(self) -> npt.NDArray[Any]:
         return self._data
 
     def __getitem__(self, key: slice) -> Self:
-        # Every shard read slices: NumPy checks a plain slice's bounds itself,
-        # and only a bound it refuses pays for the ABC's message.
+        # Fast path: every shard read slices; NumPy checks a plain slice's
+        # bounds itself, and only a bound it refuses pays for buffer-core's message.
         bounds: Any = key
         if type(bounds) is slice and bounds.step is None:
             try:
@@ -81,10 +73,10 @@ class Buffer(buffer_core.Buffer):
         return super().__getitem__(key)
 
     def __setitem__(self, key: slice, value: Any) -> None:
-        # The common write, a plain slice and host bytes of exactly its length,
-        # goes straight to NumPy; whatever NumPy refuses (non-integer bounds,
-        # read-only memory) it refuses before writing, and the ABC's path then
-        # says why in our words.
+        # Fast path: the common write, a plain slice and host bytes of exactly
+        # its length, goes straight to NumPy; whatever NumPy refuses
+        # (non-integer bounds, read-only memory) it refuses before writing,
+        # and buffer-core's path then says why in our words.
         bounds: Any = key
         if (
             type(bounds) is slice
@@ -102,34 +94,17 @@ class Buffer(buffer_core.Buffer):
                 pass
         super().__setitem__(key, value)
 
-    def _coerce_value(self, value: Any) -> Any:
-        if type(value) is np.ndarray:  # already staged as host bytes
-            return value
-        if isinstance(value, Buffer):
-            return value._data
-        if isinstance(value, buffer_core.Buffer):
-            return value.as_numpy_array()
-        return value
-
     def combine(self, others: Iterable[buffer_core.Buffer]) -> Self:
+        # Fast path: shards combine thousands of small chunks of ours.
         if isinstance(others, buffer_core.Buffer):
             raise expected_type(others, "others", "an iterable of Buffers (wrap one in a list)")
         try:
             parts = list(others)
         except TypeError:
             raise expected_type(others, "others", "an iterable of Buffers") from None
-        arrays: list[npt.NDArray[Any]]
-        if all(issubclass(kind, Buffer) for kind in set(map(type, parts))):
-            # Shards combine thousands of small chunks: every part is a host
-            # buffer of ours, so no per-part check or call is needed.
-            arrays = [self._data, *map(_DATA, parts)]
-        else:
-            arrays = [self._data]
-            for index, part in enumerate(parts):
-                if isinstance(part, Buffer):
-                    arrays.append(part._data)
-                else:
-                    arrays.append(require_buffer(f"others[{index}]", part).as_numpy_array())
+        if not all(issubclass(kind, Buffer) for kind in set(map(type, parts))):
+            return super().combine(parts)
+        arrays: list[npt.NDArray[Any]] = [self._data, *map(_DATA, parts)]
         # One allocation, one copy per input. For many small parts bytearray.join
         # does that with far less work per part than np.concatenate (half the
         # time for a thousand 1 KiB parts). NumPy's own memory is faster to

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from typing import Any, Literal, Self
 
@@ -9,52 +10,43 @@ import numpy as np
 import numpy.typing as npt
 
 import buffer_core
-from buffer_core._errors import expected_type
-from buffer_core._validation import (
-    allocation_failed,
+from buffer_core.implementing import (
+    allocation_layout,
     check_allocation,
     convert_fill_value,
+    host_all_equal,
     parse_dtype,
     parse_order,
     parse_shape,
 )
-from buffer_cpu._all_equal import all_equal
+from buffer_cpu._memory import HOST_MEMORY, allocate_host
 
 __all__ = ["NDBuffer"]
 
-
-def _allocate(dims: tuple[int, ...], parsed: np.dtype[Any], order: Any, *, zeroed: bool) -> Any:
-    check_allocation(dims, parsed)
-    allocate = np.zeros if zeroed else np.empty
-    try:
-        data = allocate(dims, dtype=parsed, order=order)
-    except MemoryError:
-        raise allocation_failed(dims, parsed) from None
-    if data.dtype != parsed and parsed.kind in "mM":
-        # NumPy allocation drops the scale and byte order of generic time
-        # units (np.zeros(1, ">M8[2generic]").dtype is <M8); a view restores
-        # them. Other differences are NumPy's own choices, which zarr shares:
-        # dtype=str or "S0" gets one character, a sub-array dtype adds axes.
-        data = data.view(parsed)
-    return data
+_SCALARS = frozenset({int, float, complex, bool, str, bytes})
 
 
 class NDBuffer(buffer_core.NDBuffer):
-    """N-dimensional data in host memory, held by a NumPy array."""
+    """N-dimensional data in host memory, held by a NumPy array.
 
+    Every method is buffer-core's; the overrides below are NumPy fast paths
+    for the calls a store makes per chunk (``nox -s bench`` measures each),
+    and they fall back to buffer-core for anything they do not handle, so
+    refusals and their messages are buffer-core's.
+    """
+
+    memory = HOST_MEMORY
+    _array_hint = "a NumPy array in host memory (use from_numpy_array() to convert)"
     _data: npt.NDArray[Any]
-    _array_type = np.ndarray
 
-    @classmethod
-    def _check_memory(cls, array: Any) -> None:
-        if not isinstance(array, np.ndarray):
-            raise expected_type(
-                array, "array", "a NumPy array in host memory (use from_numpy_array() to convert)"
-            )
-
-    @property
-    def device(self) -> str:
-        return "cpu"
+    def __init__(self, array: Any) -> None:
+        # Fast path: every view and every chunk makes one; NumPy holds every
+        # dtype as it is, so there is nothing to decide.
+        if type(array) is np.ndarray:
+            self._data = array
+            self._dtype = array.dtype
+            return
+        super().__init__(array)
 
     @classmethod
     def create(
@@ -65,49 +57,92 @@ class NDBuffer(buffer_core.NDBuffer):
         order: Literal["C", "F"] = "C",
         fill_value: Any | None = None,
     ) -> Self:
-        dims = parse_shape(shape)
-        parsed = parse_dtype(dtype)
+        # Fast path: one NumPy call (np.zeros or np.empty and copyto) instead
+        # of buffer-core's allocation, reversal for F order and staged write.
+        dims, parsed = allocation_layout(parse_shape(shape), parse_dtype(dtype))
         layout = parse_order(order)
+        check_allocation(dims, parsed)
         if fill_value is None:
             return cls(_allocate(dims, parsed, layout, zeroed=True))
         scalar = convert_fill_value(fill_value, parsed)
-        # Dtypes that hold references (object, StringDType, structs of them) have
-        # no bits to inspect.
+        # Dtypes that hold references (object, StringDType) have no bits to inspect.
         zero_bits = not parsed.hasobject and not scalar.tobytes().strip(b"\0")
-        # Zeroed memory comes from calloc: the OS hands out zero pages lazily,
-        # so an all-zero fill costs nothing up front.
         data = _allocate(dims, parsed, layout, zeroed=zero_bits)
         if not zero_bits:
             np.copyto(data, scalar)
         return cls(data)
 
     @classmethod
-    def empty(
-        cls, shape: tuple[int, ...], dtype: npt.DTypeLike, order: Literal["C", "F"] = "C"
-    ) -> Self:
-        dims = parse_shape(shape)
-        return cls(_allocate(dims, parse_dtype(dtype), parse_order(order), zeroed=False))
-
-    @classmethod
     def from_numpy_array(cls, array_like: npt.ArrayLike) -> Self:
-        try:
-            array = np.asanyarray(array_like)
-        except (TypeError, ValueError) as error:  # ragged nesting, unconvertible objects
-            msg = f"array_like: NumPy cannot make an array of it: {error}"
-            raise ValueError(msg) from error
-        return cls(array)
+        # Fast path: NumPy arrays are wrapped as they are.
+        if type(array_like) is np.ndarray:
+            return cls(array_like)
+        return super().from_numpy_array(array_like)
 
     def as_numpy_array(self) -> npt.NDArray[Any]:
+        # Fast path: the array itself (buffer-core would ask the memory).
         return self._data
 
-    def _coerce_ndbuffer(self, value: buffer_core.NDBuffer) -> Any:
-        return value.as_numpy_array()
+    def __getitem__(self, key: Any) -> Self:
+        # Fast path: NumPy's own indexing, with a trailing Ellipsis so that an
+        # integer index gives a 0-d view rather than a scalar. Whatever NumPy
+        # refuses, buffer-core refuses again in its words.
+        if type(key) is tuple:
+            for part in key:
+                if part is Ellipsis:
+                    break
+            else:
+                key = (*key, Ellipsis)
+        elif key is not Ellipsis and type(key) is not str:
+            key = (key, Ellipsis)
+        try:
+            return self.__class__(self._data[key])
+        except (LookupError, TypeError, ValueError):
+            pass
+        return super().__getitem__(key)
+
+    def __setitem__(self, key: Any, value: Any) -> None:
+        # Fast path: a value NumPy writes without converting element by
+        # element (an array of this dtype or one that casts to it without
+        # loss; a scalar, converted once) cannot fail half way, so no
+        # temporary is needed. NumPy refuses before it writes (read-only
+        # memory included), and buffer-core's path then says why.
+        data = self._data
+        if (
+            type(value) is np.ndarray
+            and (
+                value.dtype is data.dtype
+                or value.dtype == data.dtype
+                or _casts_safely(value.dtype, data.dtype)
+            )
+        ) or (type(value) in _SCALARS or isinstance(value, np.generic)):
+            try:
+                data[key] = value
+            except (LookupError, TypeError, ValueError, OverflowError):
+                pass
+            else:
+                return
+        elif isinstance(value, buffer_core.NDBuffer) and not isinstance(value, NDBuffer):
+            value = value.as_numpy_array()
+        super().__setitem__(key, value)
 
     def all_equal(self, other: Any, equal_nan: bool = True) -> bool:
-        return all_equal(self._data, other, equal_nan)
+        # Fast path: the host algorithm walks memory in cache-sized slices and
+        # stops at the first difference (buffer-core's would reduce it whole).
+        return host_all_equal(self._data, other, equal_nan)
 
     def __buffer__(self, flags: int) -> memoryview:
         if flags & 0x0001 and self.readonly:
             msg = "buffer is read-only"
             raise BufferError(msg)
         return self._data.data
+
+
+@functools.cache  # dtype pairs are few and hashable
+def _casts_safely(source: np.dtype[Any], target: np.dtype[Any]) -> bool:
+    """Whether numbers of ``source`` convert to ``target`` without error or warning."""
+    return source.kind in "biufc" and target.kind in "biufc" and np.can_cast(source, target)
+
+
+def _allocate(dims: tuple[int, ...], parsed: np.dtype[Any], order: Any, *, zeroed: bool) -> Any:
+    return allocate_host(dims, parsed, order, zeroed=zeroed)

@@ -8,9 +8,7 @@ from typing import Any, cast
 import numpy.typing as npt
 
 import buffer_core
-from buffer_core._buffer import require_buffer
-from buffer_core._errors import describe
-from buffer_core._validation import check_prototype
+from buffer_core.implementing import check_prototype, describe, require_buffer
 from buffer_cpu._buffer import Buffer
 from buffer_cpu._ndbuffer import NDBuffer
 

@@ -22,7 +22,7 @@ import numpy as np
 import numpy.typing as npt
 
 import buffer_cpu
-from buffer_core._zarr_adapter import ZarrNDBufferMixin, missing_zarr_error, register_zarr_buffers
+from buffer_core.implementing import ZarrNDBufferMixin, missing_zarr_error, register_zarr_buffers
 
 try:
     import zarr.core.buffer as _zarr_buffer

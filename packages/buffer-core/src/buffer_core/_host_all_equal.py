@@ -1,4 +1,4 @@
-"""``all_equal`` on host memory without touching more than it must.
+"""``all_equal`` on host memory without touching more than it must: the reference algorithm.
 
 The common question, "is this chunk all fill value?", has two usual answers:
 yes (a uniform chunk: every element must be read, once) or no, and usually
@@ -19,7 +19,7 @@ import numpy.typing as npt
 
 from buffer_core.compare import ComparisonPlan, plan_all_equal, unsigned_view_dtype
 
-__all__ = ["all_equal"]
+__all__ = ["host_all_equal"]
 
 # Slices start at a page of data and double up to a size that stays in the
 # L2 cache together with its boolean temporary.
@@ -29,7 +29,7 @@ _NUMERIC_KINDS = frozenset("biufcmM")
 _WORD_SIZES = frozenset({1, 2, 4, 8})
 
 
-def all_equal(data: npt.NDArray[Any], other: Any, equal_nan: bool) -> bool:
+def host_all_equal(data: npt.NDArray[Any], other: Any, equal_nan: bool) -> bool:
     """Whether every element of ``data`` equals ``other``; see ``NDBuffer.all_equal``."""
     if other is None:
         return False
