@@ -35,11 +35,16 @@ def test_all_is_the_public_api() -> None:
 def test_testing_all() -> None:
     """The conformance kit exports its suites."""
     assert buffer_core.testing.__all__ == [
+        "AccessRecord",
         "BadInputSuite",
         "BufferSuite",
         "ConformanceSuite",
         "NDBufferSuite",
         "PropertySuite",
+        "StrictBuffer",
+        "StrictMemory",
+        "StrictNDBuffer",
+        "strict_prototype",
     ]
 
 

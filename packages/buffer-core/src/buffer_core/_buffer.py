@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Self
 import numpy as np
 
 from buffer_core._errors import describe, expected_type
+from buffer_core._layout import clamp_slice
 from buffer_core._protocols import ArrayLike, BytesLike
 from buffer_core._validation import (
     check_byte_array,
@@ -221,7 +222,7 @@ class Buffer(ABC):
 
     def __getitem__(self, key: slice) -> Self:
         """A view of the byte range ``key``, which must be a slice with step 1."""
-        return self._view(self._data[check_contiguous_slice(key)])
+        return self._view(self._data[clamp_slice(check_contiguous_slice(key), len(self))])
 
     def __setitem__(self, key: slice, value: Any) -> None:
         """Write ``value`` into the byte range ``key``; a failed write changes nothing.
@@ -237,8 +238,8 @@ class Buffer(ABC):
                 "copy it with from_bytes(bytearray(...)) to get a writable buffer"
             )
             raise ValueError(msg)
-        start, stop, _ = key.indices(len(self))
-        expected = max(0, stop - start)
+        key = clamp_slice(key, len(self))
+        expected = key.stop - key.start
         memory = self.memory
         if isinstance(value, Buffer) and getattr(value, "memory", None) is memory:
             if len(value) != expected:

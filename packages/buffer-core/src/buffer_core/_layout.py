@@ -15,7 +15,6 @@ list of flat element positions.
 
 from __future__ import annotations
 
-import math
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -25,6 +24,7 @@ from buffer_core._validation import raise_key_error
 __all__ = [
     "Selection",
     "allocation_layout",
+    "clamp_slice",
     "host_from_raw",
     "host_raw",
     "resolve_key",
@@ -88,14 +88,39 @@ def _is_basic(parts: tuple[Any, ...]) -> bool:
     return all(type(part) in _BASIC_TYPES for part in parts)
 
 
-def _expand(parts: tuple[Any, ...], ndim: int) -> tuple[Any, ...]:
-    """``parts`` with its Ellipsis (or the missing trailing axes) spelled out as full slices."""
+def clamp_slice(key: slice, length: int) -> slice:
+    """``key`` with bounds inside an axis of ``length``, selecting the same elements.
+
+    NumPy clips out-of-range bounds; the standard leaves them unspecified.
+    """
+    start, stop, step = key.indices(length)
+    if not len(range(start, stop, step)):
+        return slice(0, 0, 1)
+    if step < 0 and stop < 0:
+        return slice(start, None, step)  # down to and including the first element
+    return slice(start, stop, step)
+
+
+def _expand(parts: tuple[Any, ...], shape: tuple[int, ...]) -> tuple[Any, ...]:
+    """``parts`` with its Ellipsis (or the missing trailing axes) spelled out, slices clamped."""
+    ndim = len(shape)
     named = sum(1 for part in parts if part is not None and part is not Ellipsis)
     fill = (slice(None),) * (ndim - named)
     for index, part in enumerate(parts):
         if part is Ellipsis:
-            return (*parts[:index], *fill, *parts[index + 1 :], Ellipsis)
-    return (*parts, *fill, Ellipsis)
+            parts = (*parts[:index], *fill, *parts[index + 1 :])
+            break
+    else:
+        parts = (*parts, *fill)
+    expanded: list[Any] = []
+    axis = 0
+    for part in parts:
+        if part is None:
+            expanded.append(None)
+            continue
+        expanded.append(clamp_slice(part, shape[axis]) if type(part) is slice else part)
+        axis += 1
+    return (*expanded, Ellipsis)
 
 
 def _as_host_key(parts: tuple[Any, ...], to_host: Any) -> tuple[Any, ...]:
@@ -121,12 +146,17 @@ def resolve_key(key: Any, shape: tuple[int, ...], to_host: Any = None) -> Select
     """
     parts = key if type(key) is tuple else (key,)
     stand_in = np.broadcast_to(np.empty((), dtype=_BYTE), shape)
+    if not _is_basic(parts):
+        # NumPy integers index like ints (basic indexing, a view); bools do not.
+        parts = tuple(
+            int(part) if isinstance(part, np.integer) else part for part in parts
+        )
     if _is_basic(parts):
         try:
             selected_shape = stand_in[parts].shape
         except (LookupError, TypeError, ValueError) as error:
             raise_key_error(key, shape, error)
-        return Selection(selected_shape, _expand(parts, len(shape)), None)
+        return Selection(selected_shape, _expand(parts, shape), None)
     if to_host is not None:
         parts = _as_host_key(parts, to_host)
     try:
@@ -158,6 +188,3 @@ def _flat_positions(parts: tuple[Any, ...], shape: tuple[int, ...]) -> np.ndarra
     return np.asarray(positions, dtype=np.intp)
 
 
-def element_count(shape: tuple[int, ...]) -> int:
-    """How many elements ``shape`` has."""
-    return math.prod(shape)

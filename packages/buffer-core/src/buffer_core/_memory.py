@@ -98,6 +98,10 @@ class Memory(ABC):
         """The NumPy dtype of ``array``'s elements. The default: ``numpy.dtype(array.dtype)``."""
         return np.dtype(array.dtype)
 
+    def xp_dtype(self, dtype: np.dtype[Any]) -> Any:
+        """``dtype`` (one held natively) as :attr:`xp` names it. The default: the NumPy dtype."""
+        return dtype
+
     def readonly(self, array: Any) -> bool:
         """Whether ``array`` refuses writes. The default: never."""
         return False
@@ -198,7 +202,7 @@ class Memory(ABC):
         """
         if order not in ("K", "A"):
             return None
-        return self.xp.astype(array, dtype, copy=True)
+        return self.xp.astype(array, self.xp_dtype(dtype), copy=True)
 
     def overlaps(self, first: Any, second: Any) -> bool:
         """Whether two arrays of this memory may share bytes (assignment must then copy first).

@@ -529,7 +529,7 @@ class NDBuffer(ABC):
             return None
         storage = memory.bring(value._data, value._record, self._data)
         if converted:
-            storage = memory.xp.astype(storage, self._dtype)
+            storage = memory.xp.astype(storage, memory.xp_dtype(self._dtype))
         elif memory.overlaps(storage, self._data):
             # Device copies between overlapping ranges are undefined; NumPy
             # assigns as if through a temporary, and so must we.
@@ -544,11 +544,20 @@ class NDBuffer(ABC):
                 flat = cast("np.ndarray[Any, Any]", selection.flat)
                 self._scatter(flat, selection.shape, staged)
                 return
-            extra = len(staged.shape) - len(self._trailing(selection.shape))
+            key = selection.basic
+            target = self._trailing(selection.shape)
+            extra = len(staged.shape) - len(target)
             if extra > 0:
                 # NumPy drops a value's leading length-one axes; the standard does not.
                 staged = memory.xp.reshape(staged, tuple(staged.shape)[extra:])
-            self._data[selection.basic] = staged
+            if any(part is None for part in key):
+                # New axes select nothing to write (the standard refuses them
+                # in assignments): write the same elements without them.
+                xp = memory.xp
+                key = tuple(part for part in key if part is not None)
+                written = tuple(self._data[key].shape)
+                staged = xp.reshape(xp.broadcast_to(staged, target), written)
+            self._data[key] = staged
 
     def _scatter(self, flat: np.ndarray[Any, Any], shape: tuple[int, ...], staged: Any) -> None:
         """Write ``staged`` at the C-order positions ``flat``, with the standard's operations only.

@@ -93,7 +93,7 @@ def storage_all_equal(
             return _on_host(memory, storage, dtype, raw, other, equal_nan)
         pattern = memory.from_host(host_raw(np.ascontiguousarray(target)))
         return bool(xp.all(storage == pattern))
-    if plan.mode in ("bitwise", "signed_zero"):
+    if plan.mode in ("bitwise", "signed_zero") and dtype.kind in "fc":
         # A float zero: every element zero, with the target's sign.
         zero = plan.target.view(dtype)
         if dtype.kind == "c":
@@ -106,7 +106,10 @@ def storage_all_equal(
         )
     if plan.mode == "nan":
         return dtype.kind in "fc" and bool(xp.all(xp.isnan(storage)))
-    converted = _convert_exactly(plan.target, dtype)
+    if plan.mode in ("bitwise", "signed_zero"):
+        converted = plan.target.view(dtype)  # a float zero, converted to booleans or integers
+    else:
+        converted = _convert_exactly(plan.target, dtype)
     if converted is None:
         return False
     # A Python scalar of the buffer's own kind: exact in its dtype, and the
@@ -135,7 +138,7 @@ def _arrays_equal(
     common = np.result_type(dtype, target.dtype)
     if not memory.holds_natively(common):
         return _on_host(memory, storage, dtype, False, target, equal_nan)
-    left = storage if common == dtype else xp.astype(storage, common)
+    left = storage if common == dtype else xp.astype(storage, memory.xp_dtype(common))
     right = memory.from_host(np.ascontiguousarray(target, dtype=common))
     left, right = xp.broadcast_to(left, full), xp.broadcast_to(right, full)
     same = left == right

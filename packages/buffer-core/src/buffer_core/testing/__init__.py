@@ -14,7 +14,13 @@ provides a ``prototype`` fixture that names its prototype::
 
 Every test compares the implementation with a NumPy reference computed on
 the host, so two implementations that pass agree with each other. The suite
-needs the ``testing`` extra (pytest and Hypothesis).
+needs the ``testing`` extra (pytest, Hypothesis and array-api-strict).
+
+``strict_prototype`` is a third implementation, over ``array-api-strict``
+arrays, that takes the paths a device implementation takes (the raw-bytes
+layout, transfers through the memory hooks) on the CPU: buffer-core's own
+tests run the whole suite on it. That verifies the shared logic on the CPU;
+it is not GPU verification.
 """
 
 from __future__ import annotations
@@ -23,10 +29,28 @@ from buffer_core.testing._bad_input_suite import BadInputSuite
 from buffer_core.testing._buffer_suite import BufferSuite
 from buffer_core.testing._ndbuffer_suite import NDBufferSuite
 from buffer_core.testing._properties import PropertySuite
+from buffer_core.testing._strict import (
+    AccessRecord,
+    StrictBuffer,
+    StrictMemory,
+    StrictNDBuffer,
+    strict_prototype,
+)
 
 
 class ConformanceSuite(BufferSuite, NDBufferSuite, PropertySuite, BadInputSuite):
     """All conformance tests: Buffer, NDBuffer, the Hypothesis properties and bad input."""
 
 
-__all__ = ["BadInputSuite", "BufferSuite", "ConformanceSuite", "NDBufferSuite", "PropertySuite"]
+__all__ = [
+    "AccessRecord",
+    "BadInputSuite",
+    "BufferSuite",
+    "ConformanceSuite",
+    "NDBufferSuite",
+    "PropertySuite",
+    "StrictBuffer",
+    "StrictMemory",
+    "StrictNDBuffer",
+    "strict_prototype",
+]
