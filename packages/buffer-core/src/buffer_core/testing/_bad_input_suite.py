@@ -35,7 +35,11 @@ from buffer_core.testing._support import SuiteBase, host_bytes, make_buffer, mak
 
 # Modest counts: the section runs on every implementation, on every Python.
 _SETTINGS = settings(
-    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=40, deadline=None, 
+    # Every implementation's test class inherits these tests, so one process
+    # (an implementation's suite beside buffer-core's strict one) calls each
+    # with several executors; each draws its own examples, which is the point.
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.differing_executors],
 )
 _STRUCT = np.dtype([("f0", "i4"), ("f1", "f8")])
 _TARGET_DTYPES = st.sampled_from(["u1", "i4", "f8", "M8[s]", "U2", "S2", "V4", _STRUCT])
