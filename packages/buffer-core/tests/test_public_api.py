@@ -56,6 +56,7 @@ def test_implementing_all() -> None:
         "MAX_DIMS",
         "STANDARD_DTYPES",
         "Memory",
+        "RawBytes",
         "ZarrNDBufferMixin",
         "allocation_failed",
         "allocation_layout",

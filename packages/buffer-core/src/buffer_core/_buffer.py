@@ -285,24 +285,32 @@ class Buffer(ABC):
         memory = self.memory
         parts.insert(0, self)
         total = sum(len(part) for part in parts)
-        result = memory.allocate((total,), _BYTE, zeroed=False)
-        combined = self.__class__(result)
-        with memory.writing(result, combined._record):
-            offset = 0
-            pending: list[np.ndarray[Any, Any]] = []
-            pending_start = 0
-            for part in parts:
-                size = len(part)
-                if getattr(part, "memory", None) is memory:
-                    _flush(memory, result, pending_start, pending)
-                    if size:
-                        source = memory.bring(part._data, part._record, result)
-                        result[offset : offset + size] = source
-                    pending_start = offset + size
-                elif size:
-                    pending.append(np.ascontiguousarray(part.as_numpy_array()).reshape(-1))
-                offset += size
-            _flush(memory, result, pending_start, pending)
+        # Host parts are read before any device work, on the host.
+        hosts = [
+            None
+            if getattr(part, "memory", None) is memory
+            else np.ascontiguousarray(part.as_numpy_array()).reshape(-1)
+            for part in parts
+        ]
+        with memory.reading(self._data, self._record):  # on this buffer's device
+            result = memory.allocate((total,), _BYTE, zeroed=False)
+            combined = self.__class__(result)
+            with memory.writing(result, combined._record):
+                offset = 0
+                pending: list[np.ndarray[Any, Any]] = []
+                pending_start = 0
+                for part, host in zip(parts, hosts, strict=True):
+                    size = len(part)
+                    if host is None:
+                        _flush(memory, result, pending_start, pending)
+                        if size:
+                            source = memory.bring(part._data, part._record, result)
+                            result[offset : offset + size] = source
+                        pending_start = offset + size
+                    elif size:
+                        pending.append(host)
+                    offset += size
+                _flush(memory, result, pending_start, pending)
         return combined
 
     def __add__(self, other: Buffer) -> Self:

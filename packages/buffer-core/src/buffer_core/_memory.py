@@ -18,11 +18,11 @@ from __future__ import annotations
 import contextlib
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
-__all__ = ["STANDARD_DTYPES", "Memory"]
+__all__ = ["STANDARD_DTYPES", "Memory", "RawBytes"]
 
 #: The dtypes of the array API standard, in native byte order: what a memory
 #: holds as they are by default. Every other dtype is kept as raw bytes.
@@ -46,6 +46,15 @@ STANDARD_DTYPES = frozenset(
 )
 
 _NO_ORDERING = contextlib.nullcontext()
+
+
+class RawBytes(NamedTuple):
+    """An imported array of a dtype the memory holds only as raw bytes (see ``import_array``)."""
+
+    #: The bytes: ``uint8`` of shape ``(*shape, dtype.itemsize)``, a view of the imported memory.
+    storage: Any
+    #: The dtype of the elements.
+    dtype: np.dtype[Any]
 
 
 class Memory(ABC):
@@ -86,7 +95,9 @@ class Memory(ABC):
 
         For another library's arrays that live in this memory and export it
         (the CUDA Array Interface, DLPack). None means ``obj`` is no such
-        array. The default imports nothing.
+        array; a :class:`RawBytes` is an array whose dtype the memory holds
+        only as raw bytes (a big-endian ``typestr``, say). The default
+        imports nothing.
         """
         return None
 

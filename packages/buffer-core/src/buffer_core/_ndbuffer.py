@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Literal, Self, SupportsIndex, c
 import numpy as np
 
 from buffer_core._errors import expected_type
+from buffer_core._memory import RawBytes
 from buffer_core._layout import Selection, allocation_layout, host_from_raw, host_raw, resolve_key
 from buffer_core._protocols import Endian, NDArrayLike, ScalarType
 from buffer_core._storage_all_equal import storage_all_equal
@@ -119,6 +120,10 @@ class NDBuffer(ABC):
             storage = memory.import_array(array)
             if storage is None:
                 raise expected_type(array, "array", self._array_hint)
+            if isinstance(storage, RawBytes):
+                self._data, self._dtype, self._raw = storage.storage, storage.dtype, True
+                self._record = memory.new_record()
+                return
         dtype = memory.dtype_of(storage)
         if memory.holds_natively(dtype) and memory.is_aligned(storage):
             self._data, self._dtype, self._raw = storage, dtype, False
@@ -231,7 +236,7 @@ class NDBuffer(ABC):
         zero_bits = not parsed.hasobject and not scalar.tobytes().strip(b"\0")
         result = cls._allocate(dims, parsed, layout, zeroed=zero_bits)
         if not zero_bits:
-            result._write(Selection(dims, (Ellipsis,), None), result._stage_scalar(scalar))
+            result._fill_with(scalar)
         return result
 
     @classmethod
@@ -480,84 +485,89 @@ class NDBuffer(ABC):
             return
         selection = resolve_key(key, self.shape, self._key_part_to_host)
         self._refuse_if_readonly()
-        self._write(selection, self._stage(value, selection.shape))
+        # Everything that can fail happens here, on the host or in checks;
+        # device work starts only once the value is known to fit.
+        prepared = self._prepare(value, selection.shape)
+        memory = self.memory
+        with memory.writing(self._data, self._record):
+            self._write(selection, self._to_storage(prepared))
 
     def _refuse_if_readonly(self) -> None:
         if self.readonly:
             msg = "buffer is read-only; copy() it to get a writable buffer"
             raise ValueError(msg)
 
-    def _stage_scalar(self, scalar: np.ndarray[Any, Any]) -> Any:
-        """A converted 0-d host value, in this memory and layout: broadcast by the write."""
-        return storage_from_host(self.memory, scalar, self._raw)
+    def _prepare(self, value: Any, shape: tuple[int, ...]) -> Any:
+        """``value`` ready to move: a host array of this dtype, or a buffer of this memory.
 
-    def _stage(self, value: Any, shape: tuple[int, ...]) -> Any:
-        """``value`` in this memory and layout, broadcastable to ``shape``: nothing is written yet."""
+        A host array has the selection's shape (a 0-d one for a scalar,
+        which the write broadcasts); a buffer of this memory has been checked
+        to fit and to convert on the device.
+        """
         memory = self.memory
         if (
             type(value) in _SCALARS
             or isinstance(value, np.generic)
             or (type(value) is np.ndarray and value.ndim == 0)
         ):
-            return self._stage_scalar(convert_fill_value(value, self._dtype, "value"))
+            return convert_fill_value(value, self._dtype, "value")
         if not isinstance(value, (NDBuffer, np.ndarray, list, tuple)) and (
             memory.is_array(value) or memory.import_array(value) is not None
         ):
             value = self.__class__(value)
         if isinstance(value, NDBuffer):
             if getattr(value, "memory", None) is memory:
-                staged = self._stage_own(value, shape)
-                if staged is not None:
-                    return staged
+                if not _fits(value.shape, shape):
+                    raise shape_mismatch(value.shape, shape)
+                if (value._dtype == self._dtype and value._raw == self._raw) or (
+                    not (value._raw or self._raw) and _casts_safely(value._dtype, self._dtype)
+                ):
+                    return value
             value = value.as_numpy_array()
-        if not (type(value) is np.ndarray and value.dtype == self._dtype and value.shape == shape):
-            # NumPy converts element by element while it writes; converting
-            # into a temporary first means a failed write changes nothing.
-            value = stage_values(value, self._dtype, shape)
-        return storage_from_host(memory, value, self._raw)
+        if type(value) is np.ndarray and value.dtype == self._dtype and value.shape == shape:
+            return value  # nothing can fail while it is copied
+        # NumPy converts element by element while it writes; converting into
+        # a temporary first means a failed write changes nothing.
+        return stage_values(value, self._dtype, shape)
 
-    def _stage_own(self, value: NDBuffer, shape: tuple[int, ...]) -> Any:
-        """The storage of a buffer of this memory, ready to write here; None if only the host converts it."""
+    def _to_storage(self, prepared: Any) -> Any:
+        """A prepared value in this memory and layout, on this buffer's device."""
         memory = self.memory
-        if not _fits(value.shape, shape):
-            raise shape_mismatch(value.shape, shape)
-        if value._dtype == self._dtype and value._raw == self._raw:
-            converted = False
-        elif not (value._raw or self._raw) and _casts_safely(value._dtype, self._dtype):
-            converted = True
-        else:
-            return None
-        storage = memory.bring(value._data, value._record, self._data)
-        if converted:
-            storage = memory.xp.astype(storage, memory.xp_dtype(self._dtype))
-        elif memory.overlaps(storage, self._data):
+        if not isinstance(prepared, NDBuffer):
+            return storage_from_host(memory, prepared, self._raw)
+        storage = memory.bring(prepared._data, prepared._record, self._data)
+        if prepared._dtype != self._dtype:
+            return memory.xp.astype(storage, memory.xp_dtype(self._dtype))
+        if memory.overlaps(storage, self._data):
             # Device copies between overlapping ranges are undefined; NumPy
             # assigns as if through a temporary, and so must we.
-            storage = memory.xp.asarray(storage, copy=True)
+            return memory.xp.asarray(storage, copy=True)
         return storage
 
     def _write(self, selection: Selection, staged: Any) -> None:
-        """Write staged storage (broadcastable to the selection) where ``selection`` points."""
+        """Write staged storage (broadcastable to the selection) where ``selection`` points.
+
+        The caller holds the memory's ``writing`` context.
+        """
+        if selection.basic is None:
+            flat = cast("np.ndarray[Any, Any]", selection.flat)
+            self._scatter(flat, selection.shape, staged)
+            return
         memory = self.memory
-        with memory.writing(self._data, self._record):
-            if selection.basic is None:
-                flat = cast("np.ndarray[Any, Any]", selection.flat)
-                self._scatter(flat, selection.shape, staged)
-                return
-            key = selection.basic
-            target = self._trailing(selection.shape)
-            extra = len(staged.shape) - len(target)
-            if extra > 0:
-                # NumPy drops a value's leading length-one axes; the standard does not.
-                staged = memory.xp.reshape(staged, tuple(staged.shape)[extra:])
-            if any(part is None for part in key):
-                # New axes select nothing to write (the standard refuses them
-                # in assignments): write the same elements without them.
-                xp = memory.xp
-                key = tuple(part for part in key if part is not None)
-                written = tuple(self._data[key].shape)
-                staged = xp.reshape(xp.broadcast_to(staged, target), written)
-            self._data[key] = staged
+        key = selection.basic
+        target = self._trailing(selection.shape)
+        extra = len(staged.shape) - len(target)
+        if extra > 0:
+            # NumPy drops a value's leading length-one axes; the standard does not.
+            staged = memory.xp.reshape(staged, tuple(staged.shape)[extra:])
+        if any(part is None for part in key):
+            # New axes select nothing to write (the standard refuses them in
+            # assignments): write the same elements without them.
+            xp = memory.xp
+            key = tuple(part for part in key if part is not None)
+            written = tuple(self._data[key].shape)
+            staged = xp.reshape(xp.broadcast_to(staged, target), written)
+        self._data[key] = staged
 
     def _scatter(self, flat: np.ndarray[Any, Any], shape: tuple[int, ...], staged: Any) -> None:
         """Write ``staged`` at the C-order positions ``flat``, with the standard's operations only.
@@ -589,8 +599,14 @@ class NDBuffer(ABC):
         if array is not None:
             # A device scalar: its one element is read first.
             value = memory.to_host(array)
-        scalar = convert_fill_value(value, self._dtype, "value")
-        self._write(Selection(self.shape, (Ellipsis,), None), self._stage_scalar(scalar))
+        self._fill_with(convert_fill_value(value, self._dtype, "value"))
+
+    def _fill_with(self, scalar: np.ndarray[Any, Any]) -> None:
+        """Write the converted 0-d host value ``scalar`` into every element."""
+        memory = self.memory
+        with memory.writing(self._data, self._record):
+            staged = storage_from_host(memory, scalar, self._raw)
+            self._write(Selection(self.shape, (Ellipsis,), None), staged)
 
     def all_equal(self, other: Any, equal_nan: bool = True) -> bool:
         """Whether every element equals ``other`` (a scalar or a broadcastable array).

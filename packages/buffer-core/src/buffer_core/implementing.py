@@ -19,7 +19,7 @@ from buffer_core._buffer import require_buffer
 from buffer_core._errors import describe, expected_type
 from buffer_core._host_all_equal import host_all_equal
 from buffer_core._layout import allocation_layout, host_from_raw, host_raw
-from buffer_core._memory import STANDARD_DTYPES, Memory
+from buffer_core._memory import STANDARD_DTYPES, Memory, RawBytes
 from buffer_core._ndbuffer import storage_from_host
 from buffer_core._prototype import check_prototype
 from buffer_core._validation import (
@@ -49,6 +49,7 @@ __all__ = [
     "MAX_DIMS",
     "STANDARD_DTYPES",
     "Memory",
+    "RawBytes",
     "ZarrNDBufferMixin",
     "allocation_failed",
     "allocation_layout",

@@ -27,21 +27,19 @@ __all__ = [
     "EXTRAS_HINT",
     "ApiUse",
     "alloc_pinned",
-    "array_equal",
-    "as_device_array",
+    "array_namespace",
     "ascontiguousarray",
-    "broadcast_to",
     "check_device",
     "current_device_id",
     "current_stream",
     "describe_device_failure",
+    "device_array_over",
     "device_problem",
     "empty",
     "format_cuda_version",
     "from_dlpack",
     "is_cupy_array",
     "is_imported_cupy_array",
-    "isnan",
     "memcpy_device_to_host",
     "memcpy_host_to_device",
     "on_device",
@@ -50,6 +48,7 @@ __all__ = [
     "pointer_is_page_locked",
     "record_event",
     "strided_view",
+    "wait_for_stream",
     "zeros",
 ]
 
@@ -87,18 +86,18 @@ CUPY_API: tuple[ApiUse, ...] = (
     # Module functions and classes, called from this module only.
     ApiUse("ndarray"),
     ApiUse("ndarray", 1, ("dtype", "memptr", "strides")),
-    ApiUse("asarray", 1),
     ApiUse("empty", 1, ("dtype", "order")),
     ApiUse("zeros", 1, ("dtype", "order")),
     ApiUse("ascontiguousarray", 1),
-    ApiUse("array_equal", 2),
-    ApiUse("isnan", 1),
-    ApiUse("broadcast_to", 2),
     ApiUse("from_dlpack", 1),
     ApiUse("cuda.Device", 0),
     ApiUse("cuda.Device", 1),
     ApiUse("cuda.get_current_stream", 0),
     ApiUse("cuda.PinnedMemory", 2),
+    ApiUse("cuda.UnownedMemory", 3, ("device_id",)),
+    ApiUse("cuda.MemoryPointer", 2),
+    ApiUse("cuda.runtime.eventRecord", 2),
+    ApiUse("cuda.runtime.streamWaitEvent", 3),
     ApiUse("cuda.PinnedMemoryPointer", 2),
     ApiUse("cuda.memory.OutOfMemoryError"),
     ApiUse("cuda.runtime.CUDARuntimeError"),
@@ -122,6 +121,7 @@ CUPY_API: tuple[ApiUse, ...] = (
     ApiUse("cuda.Stream.wait_event", 1),
     ApiUse("cuda.Event", 0, ("disable_timing",)),
     ApiUse("cuda.Event.record", 0),
+    ApiUse("cuda.Event.ptr"),
     ApiUse("cuda.Event.done"),
     ApiUse("cuda.Event.synchronize", 0),
     ApiUse("cuda.MemoryPointer.ptr"),
@@ -335,13 +335,47 @@ def ascontiguousarray(array: Any) -> Any:
     return _cupy().ascontiguousarray(array)
 
 
-def as_device_array(value: Any) -> Any:
-    """A device array of ``value``: a small host array copied, a CUDA Array Interface wrapped.
 
-    For interface objects the caller must make the producer's device current
-    first: CuPy copies memory that lives on another device than the current one.
+
+def array_namespace() -> Any:
+    """CuPy as the array API standard names it (``array_api_compat.cupy``), imported on first use."""
+    _cupy()
+    import array_api_compat.cupy as namespace  # noqa: PLC0415  # with CuPy, lazily
+
+    return namespace
+
+
+def device_array_over(
+    owner: Any,
+    pointer: int,
+    nbytes: int,
+    device_id: int,
+    shape: tuple[int, ...],
+    dtype: np.dtype[Any],
+    strides: tuple[int, ...],
+) -> Any:
+    """A CuPy array over ``nbytes`` of another library's memory at ``pointer`` on ``device_id``.
+
+    ``owner`` is kept alive with the array. No copy, no synchronization.
     """
-    return _cupy().asarray(value)
+    cuda = _cupy().cuda
+    memory = cuda.UnownedMemory(pointer, nbytes, owner, device_id=device_id)
+    return _cupy().ndarray(
+        shape, dtype=dtype, memptr=cuda.MemoryPointer(memory, 0), strides=strides
+    )
+
+
+def wait_for_stream(stream_pointer: int, device_id: int) -> None:
+    """Make the current stream wait, on the device, for the work queued so far on another stream.
+
+    For a producer's stream named by the CUDA Array Interface (1 and 2 are
+    the legacy and per-thread default streams).
+    """
+    cuda = _cupy().cuda
+    with cuda.Device(device_id):
+        event = cuda.Event(disable_timing=True)
+        cuda.runtime.eventRecord(event.ptr, stream_pointer)
+        cuda.runtime.streamWaitEvent(current_stream().ptr, event.ptr, 0)
 
 
 def from_dlpack(value: Any) -> Any:
@@ -360,19 +394,10 @@ def strided_view(
     return _cupy().ndarray(shape, dtype=dtype, memptr=array.data, strides=strides)
 
 
-def array_equal(left: Any, right: Any) -> bool:
-    """Whether two device arrays have equal shape and elements (the answer copied back)."""
-    return bool(_cupy().array_equal(left, right))
 
 
-def isnan(array: Any) -> Any:
-    """Element-wise NaN test on the device."""
-    return _cupy().isnan(array)
 
 
-def broadcast_to(array: Any, shape: tuple[int, ...]) -> Any:
-    """A broadcast view of a device array."""
-    return _cupy().broadcast_to(array, shape)
 
 
 # --- memory and copies ---------------------------------------------------------------------

@@ -26,7 +26,7 @@ from buffer_gpu._cupy import (
     memcpy_host_to_device,
     pointer_is_page_locked,
 )
-from buffer_gpu._pinned import StagingChunk, staging_pool
+from buffer_gpu._pinned import StagingChunk, chunk_size_for, staging_pool
 
 __all__ = [
     "copy_host",
@@ -127,8 +127,8 @@ def stage_to_device(sources: Sequence[npt.NDArray[np.uint8]], destination: int) 
         stream.record().synchronize()
         return
     pool = staging_pool()
-    ranges = plan_chunks(total, pool.chunk_bytes)
-    with pool.chunks(min(2, len(ranges))) as chunks:
+    ranges = plan_chunks(total, chunk_size_for(total, pool.chunk_bytes))
+    with pool.chunks(min(2, len(ranges)), total) as chunks:
         for index, (start, stop) in enumerate(ranges):
             chunk = chunks[index % len(chunks)]
             chunk.wait()
@@ -148,8 +148,8 @@ def stage_to_host(source: int, out: npt.NDArray[np.uint8]) -> None:
     if total == 0:
         return
     pool = staging_pool()
-    ranges = plan_chunks(total, pool.chunk_bytes)
-    with pool.chunks(min(2, len(ranges))) as chunks:
+    ranges = plan_chunks(total, chunk_size_for(total, pool.chunk_bytes))
+    with pool.chunks(min(2, len(ranges)), total) as chunks:
 
         def issue(index: int) -> None:
             chunk = chunks[index % len(chunks)]

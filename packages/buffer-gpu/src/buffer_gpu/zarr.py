@@ -18,7 +18,7 @@ imports it whenever it lists buffer classes.
 from __future__ import annotations
 
 import buffer_gpu
-from buffer_core._zarr_adapter import ZarrNDBufferMixin, missing_zarr_error, register_zarr_buffers
+from buffer_core.implementing import ZarrNDBufferMixin, missing_zarr_error, register_zarr_buffers
 
 try:
     import zarr.core.buffer as _zarr_buffer
