@@ -9,8 +9,9 @@ import numpy as np
 import pytest
 
 from buffer_gpu._cupy import describe_device_failure, format_cuda_version
-from buffer_gpu._device_arrays import _layout_of
-from buffer_gpu._dtypes import is_device_native, native_counterpart, value_byte_indices
+from buffer_gpu._interchange import holds_natively, is_device_array, parse_interface
+from buffer_gpu._memory import contiguous_layout, layout_of, memory_extent, ranges_overlap
+from buffer_gpu._pinned import MIN_CHUNK_BYTES, StagingPool, chunk_size_for
 from buffer_gpu._transfer import copy_host, host_byte_view, plan_chunks, write_concatenated
 
 # --- device errors ---------------------------------------------------------------------------
@@ -124,36 +125,7 @@ def test_write_concatenated_packs_sources_across_chunks(chunk: int) -> None:
 )
 def test_which_dtypes_cupy_computes_with(dtype: Any, native: bool) -> None:
     """Native-order booleans, integers, floats up to 64 bits and complex up to 128 bits."""
-    assert is_device_native(np.dtype(dtype)) is native
-
-
-def test_byte_swapped_numbers_have_a_native_counterpart() -> None:
-    """Byte-swapped numbers compute in native order; strings and datetimes do not."""
-    swapped = np.dtype(">f4" if sys.byteorder == "little" else "<f4")
-    assert native_counterpart(swapped) == np.dtype("=f4")
-    assert native_counterpart(np.dtype("f4")) is None
-    assert native_counterpart(np.dtype("U3")) is None
-    assert native_counterpart(np.dtype("M8[s]")) is None
-
-
-def test_value_bytes_skip_extended_precision_padding() -> None:
-    """Only the value bytes of x87 long doubles are compared; other dtypes use all bytes."""
-    assert value_byte_indices(np.dtype("f8")) is None
-    assert value_byte_indices(np.dtype("c16")) is None
-    assert value_byte_indices(np.dtype("U3")) is None
-    longdouble = np.dtype(np.longdouble)
-    indices = value_byte_indices(longdouble)
-    info = np.finfo(longdouble)
-    if longdouble.itemsize > 8 and info.nmant == 63:  # x87: 80 value bits in 12 or 16 bytes
-        assert indices is not None
-        assert indices.tolist() == list(range(10))
-        # The padding really is not part of the value: changing it keeps the number.
-        value = np.array([1.5], dtype=longdouble)
-        raw = value.view(np.uint8).copy()
-        raw[10:] = 0xAB
-        assert raw.view(longdouble)[0] == value[0]
-    else:
-        assert indices is None
+    assert holds_natively(np.dtype(dtype)) is native
 
 
 # --- raw storage layouts -------------------------------------------------------------------------
@@ -163,13 +135,29 @@ def test_value_bytes_skip_extended_precision_padding() -> None:
 def test_layout_of_recognizes_contiguous_orders(order: str, expected: str) -> None:
     """The strides of contiguous arrays (per element, bytes kept together) give their order."""
     array = np.zeros((3, 4, 5), dtype="U2", order=order)  # type: ignore[call-overload]
-    assert _layout_of(array.shape, array.strides, array.itemsize) == expected
+    assert layout_of(array.shape, array.strides, array.itemsize) == expected
 
 
 def test_layout_of_rejects_strided_views() -> None:
     """A strided view is neither C nor F."""
     array = np.zeros((4, 6), dtype="S3")[::2, 1::2]
-    assert _layout_of(array.shape, array.strides, array.itemsize) is None
+    assert layout_of(array.shape, array.strides, array.itemsize) is None
+
+
+@pytest.mark.parametrize(
+    ("array", "expected"),
+    [
+        (np.zeros((3, 4, 8), dtype="u1"), "C"),
+        (np.zeros((4, 3, 8), dtype="u1").transpose(1, 0, 2), "rawF"),
+        (np.zeros((3, 4), dtype="u1", order="F"), "F"),
+        (np.zeros((3, 4), dtype="u1"), "C"),
+        (np.zeros((6, 4, 8), dtype="u1")[::2], None),
+    ],
+    ids=["raw-C", "raw-F", "bytes-F", "bytes-C", "raw-strided"],
+)
+def test_contiguous_layout_tells_raw_f_order_from_plain_bytes(array: Any, expected: Any) -> None:
+    """Raw bytes with leading axes in F order are "rawF"; a plain uint8 F array is "F"."""
+    assert contiguous_layout(array.shape, array.strides, array.itemsize) == expected
 
 
 @pytest.mark.parametrize("nbytes", [0, 5, (4 << 20) - 1, 4 << 20, (9 << 20) + 3])
@@ -181,12 +169,10 @@ def test_copy_host_copies_every_byte(nbytes: int) -> None:
     assert np.array_equal(out, source)
 
 
-# --- overlap detection, scalar bit patterns, exact comparison targets ------------------------------
+# --- overlap detection -----------------------------------------------------------------------
 
 
 def _extent(array: np.ndarray[Any, Any]) -> tuple[int, int]:
-    from buffer_gpu._device_arrays import memory_extent
-
     return memory_extent(array.ctypes.data, array.shape, array.strides, array.itemsize)
 
 
@@ -209,8 +195,6 @@ _VIEWS = {
 @pytest.mark.parametrize("second", list(_VIEWS))
 def test_overlap_detection_is_conservative(first: str, second: str) -> None:
     """Byte extents overlap whenever the arrays share memory, and never for disjoint ranges."""
-    from buffer_gpu._device_arrays import ranges_overlap
-
     a, b = _VIEWS[first], _VIEWS[second]
     overlap = ranges_overlap(_extent(a), _extent(b))
     if np.shares_memory(a, b):
@@ -227,64 +211,128 @@ def test_memory_extent_of_negative_strides() -> None:
     assert _extent(_BASE[::-1]) == _extent(_BASE)
 
 
+# --- the pinned staging pool, with host memory and events standing in ---------------------------
+
+
+class _Pinned(bytearray):
+    """Host memory with the ``ptr`` a pinned allocation exports."""
+
+    @property
+    def ptr(self) -> int:
+        return int(np.frombuffer(self, dtype=np.uint8).ctypes.data)
+
+
+class _Event:
+    """A copy's event: done or not, and whether anyone had to wait for it."""
+
+    def __init__(self, done: bool) -> None:
+        self.done = done
+        self.waited = False
+
+    def synchronize(self) -> None:
+        self.waited = True
+        self.done = True
+
+
+def _pool(max_idle_bytes: int = 64 << 20) -> tuple[StagingPool, list[int]]:
+    sizes: list[int] = []
+
+    def allocate(nbytes: int) -> _Pinned:
+        sizes.append(nbytes)
+        return _Pinned(nbytes)
+
+    return StagingPool(max_idle_bytes=max_idle_bytes, allocate=allocate), sizes
+
+
 @pytest.mark.parametrize(
-    ("dtype", "value"),
-    [("f8", -0.0), ("f4", -0.0), ("f2", -0.0), ("c16", complex(-0.0, -0.0)), ("c8", -0.0)],
+    ("nbytes", "size"),
+    [(0, MIN_CHUNK_BYTES), (1, MIN_CHUNK_BYTES), (MIN_CHUNK_BYTES + 1, 2 * MIN_CHUNK_BYTES),
+     (1 << 20, 1 << 20), (100 << 20, 16 << 20)],
 )
-def test_scalars_keep_the_sign_of_zero(dtype: str, value: Any) -> None:
-    """The host scalar that device writes copy bit for bit has the sign bit set."""
-    from buffer_gpu._ndbuffer import _as_scalar_of
-
-    scalar = _as_scalar_of(np.dtype(dtype), value)
-    assert scalar is not None
-    assert scalar.tobytes() != bytes(scalar.itemsize)
-    assert np.signbit(scalar.real)
+def test_small_transfers_take_small_chunks(nbytes: int, size: int) -> None:
+    """A chunk is sized for its transfer (a power of two, 64 KiB to 16 MiB), not always 16 MiB."""
+    assert chunk_size_for(nbytes) == size
 
 
-def test_scalars_keep_nan_payloads() -> None:
-    """A NaN with a payload reaches the device write as the very same bits."""
-    from buffer_gpu._ndbuffer import _as_scalar_of
+def test_an_idle_chunk_whose_copy_finished_is_preferred() -> None:
+    """The chunk just given back (its copy in flight) is not handed out while a finished one waits."""
+    pool, sizes = _pool()
+    with pool.chunks(2, 1000) as (first, second):
+        first.pending = _Event(done=True)
+        second.pending = _Event(done=False)  # given back last, still copying
+    with pool.chunks(1, 1000) as (taken,):
+        assert taken is first
+        assert not taken.pending.waited
+    assert sizes == [MIN_CHUNK_BYTES, MIN_CHUNK_BYTES]
 
-    payload = np.array([0x7FF8_0000_0000_1234], dtype="u8").view("f8")[0]
-    scalar = _as_scalar_of(np.dtype("f8"), payload)
-    assert scalar is not None
-    assert scalar.view("u8") == 0x7FF8_0000_0000_1234
+
+def test_without_a_finished_chunk_the_oldest_is_taken() -> None:
+    """First in, first out: the chunk given back longest ago, likeliest done."""
+    pool, _ = _pool()
+    with pool.chunks(2, 1000) as (first, second):
+        first.pending = _Event(done=False)
+        second.pending = _Event(done=False)
+    with pool.chunks(1, 1000) as (taken,):
+        assert taken is first
 
 
-def test_arrays_are_not_scalars() -> None:
-    """Arrays and sequences are assigned element-wise, not as one bit pattern."""
-    from buffer_gpu._ndbuffer import _as_scalar_of
+def test_idle_pinned_memory_is_capped_and_dropped_chunks_finish_first() -> None:
+    """Beyond the cap a chunk is unpinned, after waiting for its copy; sizes never mix."""
+    pool, sizes = _pool(max_idle_bytes=MIN_CHUNK_BYTES)
+    with pool.chunks(2, 10) as (first, second):
+        first.pending = _Event(done=False)
+        second.pending = _Event(done=False)
+        events = (first.pending, second.pending)
+    assert pool.idle_bytes == MIN_CHUNK_BYTES
+    assert [event.waited for event in events] == [False, True]
+    with pool.chunks(1, 1 << 20) as (big,):
+        assert big.host.size == 1 << 20
+    assert sizes[-1] == 1 << 20
 
-    assert _as_scalar_of(np.dtype("f8"), np.zeros(2)) is None
-    assert _as_scalar_of(np.dtype("f8"), [1.0]) is None
-    assert _as_scalar_of(np.dtype("f8"), np.array(2.0)) is not None
+
+# --- the CUDA Array Interface, read once --------------------------------------------------------
+
+
+class _Exporter:
+    def __init__(self, interface: Any) -> None:
+        self.__cuda_array_interface__ = interface
+
+
+def test_interface_is_parsed_once_with_default_strides() -> None:
+    """C strides are derived when absent; the extent covers the last element."""
+    described = parse_interface(
+        {"data": (4096, False), "shape": (3, 4), "typestr": "<f4", "version": 3}
+    )
+    assert described.strides == (16, 4)
+    assert described.nbytes == 48
+    assert described.stream is None
+
+
+def test_big_endian_typestr_is_a_dtype_not_an_error() -> None:
+    """A typestr CuPy cannot compute with is read as its NumPy dtype (held as raw bytes)."""
+    described = parse_interface(
+        {"data": (4096, False), "shape": (2,), "typestr": ">f8", "strides": (16,), "stream": 1}
+    )
+    assert described.dtype == np.dtype(">f8")
+    assert not holds_natively(described.dtype)
+    assert described.nbytes == 24
+    assert described.stream == 1
 
 
 @pytest.mark.parametrize(
-    ("dtype", "target", "exact"),
-    [
-        ("f4", np.float64(0.1), False),
-        ("f4", 0.1, False),
-        ("f4", np.float32(0.1), True),
-        ("f4", 3, True),
-        ("i4", 7.5, False),
-        ("i4", 7.0, True),
-        ("u1", -1, False),
-        ("u8", 2**64 - 1, True),
-        ("i8", 2**63, False),
-        ("f8", float("nan"), True),
-        ("f8", 1 + 2j, False),
-        ("f8", "abc", False),
-    ],
-    ids=str,
+    "interface",
+    [None, {"shape": (2,), "typestr": "<f8"}, {"data": (0, False), "shape": (2,), "typestr": "?x"},
+     {"data": (0, False), "shape": (2,), "typestr": "<f8", "strides": (8, 8)}],
+    ids=["not-a-dict", "no-data", "bad-typestr", "strides-rank"],
 )
-def test_scalar_targets_are_converted_exactly_or_not_at_all(
-    dtype: str, target: Any, exact: bool
-) -> None:
-    """all_equal(scalar) compares in the buffer's dtype, so CuPy 13 and 14 agree with NumPy."""
-    from buffer_gpu._all_equal import _convert_exactly
+def test_bad_interfaces_name_array(interface: Any) -> None:
+    """A malformed interface is a TypeError or ValueError naming array, not CuPy's message."""
+    with pytest.raises((TypeError, ValueError), match=r"^array: "):
+        parse_interface(interface)
 
-    converted = _convert_exactly(np.asarray(target), np.dtype(dtype))
-    assert (converted is not None) is exact
-    if converted is not None:
-        assert converted.dtype == np.dtype(dtype)
+
+def test_device_arrays_are_recognized_without_cupy_work() -> None:
+    """Objects with the interface, or a CUDA DLPack device, count; host arrays do not."""
+    assert is_device_array(_Exporter({"data": (0, False), "shape": (0,), "typestr": "<f8"}))
+    assert not is_device_array(np.zeros(3))
+    assert not is_device_array(b"abc")

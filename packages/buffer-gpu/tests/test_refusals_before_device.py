@@ -19,7 +19,7 @@ import pytest
 
 import buffer_gpu
 from buffer_gpu import Buffer, NDBuffer
-from buffer_gpu._dtypes import allocation_layout, is_device_native
+from buffer_core.implementing import allocation_layout
 
 cupy = pytest.importorskip("cupy")
 
@@ -34,28 +34,24 @@ _STRUCT = np.dtype([("a", "i8"), ("b", "f8")])
 def _posing_as_device(host: np.ndarray[Any, Any], shape: tuple[int, ...], dtype: Any) -> Any:
     """A CuPy array over ``host``'s memory that claims to live on device 0."""
     memory = cupy.cuda.UnownedMemory(host.ctypes.data, host.nbytes, host, device_id=0)
-    return cupy.ndarray(shape, dtype=dtype, memptr=cupy.cuda.MemoryPointer(memory, 0))
+    # CuPy takes a structured dtype as a dtype object only.
+    return cupy.ndarray(shape, dtype=np.dtype(dtype), memptr=cupy.cuda.MemoryPointer(memory, 0))
 
 
 def _ndbuffer(values: np.ndarray[Any, Any]) -> tuple[NDBuffer, np.ndarray[Any, Any]]:
-    """An NDBuffer whose storage is ``values``' own host memory (raw bytes where buffer-gpu keeps them)."""
+    """An NDBuffer whose storage is ``values``' own host memory (raw bytes where buffer-gpu keeps them).
+
+    The constructor does no device work: it takes the CuPy array as it is,
+    or its bytes for a dtype CuPy cannot compute with.
+    """
     host = np.ascontiguousarray(values)
     dtype = host.dtype
-    if is_device_native(dtype):
-        storage = _posing_as_device(host, host.shape, dtype)
-    else:
-        storage = _posing_as_device(host, (*host.shape, dtype.itemsize), np.uint8)
-    buf = NDBuffer.__new__(NDBuffer)
-    # The constructor would import the array through CUDA; this is what it stores.
-    buf._set(storage, dtype)
-    return buf, host
+    return NDBuffer(_posing_as_device(host, host.shape, dtype)), host
 
 
 def _buffer(data: bytes) -> tuple[Buffer, np.ndarray[Any, Any]]:
     host = np.frombuffer(bytearray(data), dtype=np.uint8)
-    buf = Buffer.__new__(Buffer)
-    buf._data = _posing_as_device(host, host.shape, np.uint8)
-    return buf, host
+    return Buffer(_posing_as_device(host, host.shape, np.uint8)), host
 
 
 def _starting(dtype: Any) -> np.ndarray[Any, Any]:

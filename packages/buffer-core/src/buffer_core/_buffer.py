@@ -77,6 +77,11 @@ class Buffer(ABC):
         memory = self.memory
         if memory.is_array(array_like):
             storage: Any = array_like
+        elif isinstance(array_like, np.ndarray):
+            # Host bytes handed to another memory's constructor (as zarr does
+            # with its GPU buffers): checked, then copied there once.
+            check_byte_array(array_like)
+            storage = memory.from_host(np.ascontiguousarray(array_like))
         else:
             storage = memory.import_array(array_like)
             if storage is None:
@@ -258,7 +263,7 @@ class Buffer(ABC):
             if isinstance(staged, int):
                 self._data[key] = staged  # one fill
             elif expected:
-                memory.copy_from_host(self._data[key], [staged])
+                memory.write_from_host(self._data[key], [staged])
 
     # --- combining ----------------------------------------------------------------
 
@@ -382,7 +387,7 @@ def _flush(memory: Memory, result: Any, start: int, pending: list[np.ndarray[Any
     """Copy the host parts gathered so far into ``result`` from ``start``, together."""
     if pending:
         size = sum(int(part.size) for part in pending)
-        memory.copy_from_host(result[start : start + size], pending)
+        memory.write_from_host(result[start : start + size], pending)
         pending.clear()
 
 

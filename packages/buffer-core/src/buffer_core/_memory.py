@@ -173,7 +173,7 @@ class Memory(ABC):
         order stay so). Host memory returns the array itself, no copy.
         """
 
-    def copy_from_host(self, destination: Any, sources: Sequence[np.ndarray[Any, Any]]) -> None:
+    def write_from_host(self, destination: Any, sources: Sequence[np.ndarray[Any, Any]]) -> None:
         """Write the 1-d ``uint8`` host arrays ``sources``, laid end to end, into ``destination``.
 
         ``destination`` is a 1-d ``uint8`` array of this memory exactly as long

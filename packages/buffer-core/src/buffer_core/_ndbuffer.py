@@ -116,6 +116,14 @@ class NDBuffer(ABC):
             return
         if memory.is_array(array):
             storage = array
+        elif isinstance(array, np.ndarray):
+            # A host array handed to another memory's constructor: copied there once.
+            memory.check_dtype(array.dtype, "array")
+            raw = not memory.holds_natively(array.dtype)
+            self._data = storage_from_host(memory, array, raw)
+            self._dtype, self._raw = array.dtype, raw
+            self._record = memory.new_record()
+            return
         else:
             storage = memory.import_array(array)
             if storage is None:

@@ -96,8 +96,11 @@ CUPY_API: tuple[ApiUse, ...] = (
     ApiUse("cuda.PinnedMemory", 2),
     ApiUse("cuda.UnownedMemory", 3, ("device_id",)),
     ApiUse("cuda.MemoryPointer", 2),
+    ApiUse("cuda.runtime.eventCreateWithFlags", 1),
+    ApiUse("cuda.runtime.eventDisableTiming"),
     ApiUse("cuda.runtime.eventRecord", 2),
     ApiUse("cuda.runtime.streamWaitEvent", 3),
+    ApiUse("cuda.runtime.eventDestroy", 1),
     ApiUse("cuda.PinnedMemoryPointer", 2),
     ApiUse("cuda.memory.OutOfMemoryError"),
     ApiUse("cuda.runtime.CUDARuntimeError"),
@@ -121,7 +124,6 @@ CUPY_API: tuple[ApiUse, ...] = (
     ApiUse("cuda.Stream.wait_event", 1),
     ApiUse("cuda.Event", 0, ("disable_timing",)),
     ApiUse("cuda.Event.record", 0),
-    ApiUse("cuda.Event.ptr"),
     ApiUse("cuda.Event.done"),
     ApiUse("cuda.Event.synchronize", 0),
     ApiUse("cuda.MemoryPointer.ptr"),
@@ -369,13 +371,19 @@ def wait_for_stream(stream_pointer: int, device_id: int) -> None:
     """Make the current stream wait, on the device, for the work queued so far on another stream.
 
     For a producer's stream named by the CUDA Array Interface (1 and 2 are
-    the legacy and per-thread default streams).
+    the legacy and per-thread default streams). Through the runtime, as
+    CuPy 14 deprecates wrapping foreign streams.
     """
     cuda = _cupy().cuda
+    runtime = cuda.runtime
     with cuda.Device(device_id):
-        event = cuda.Event(disable_timing=True)
-        cuda.runtime.eventRecord(event.ptr, stream_pointer)
-        cuda.runtime.streamWaitEvent(current_stream().ptr, event.ptr, 0)
+        event = runtime.eventCreateWithFlags(runtime.eventDisableTiming)
+        try:
+            runtime.eventRecord(event, stream_pointer)
+            runtime.streamWaitEvent(current_stream().ptr, event, 0)
+        finally:
+            # CUDA keeps a waited-on event alive until the wait is resolved.
+            runtime.eventDestroy(event)
 
 
 def from_dlpack(value: Any) -> Any:

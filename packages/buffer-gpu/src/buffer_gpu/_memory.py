@@ -239,12 +239,12 @@ class DeviceMemory(Memory):
         current_stream().synchronize()
         return copied
 
-    def copy_from_host(self, destination: Any, sources: Sequence[np.ndarray[Any, Any]]) -> None:
+    def write_from_host(self, destination: Any, sources: Sequence[np.ndarray[Any, Any]]) -> None:
         if destination.flags.c_contiguous:
             # Straight into the destination: no temporary device array.
             stage_to_device(list(sources), int(destination.data.ptr))
             return
-        super().copy_from_host(destination, sources)
+        super().write_from_host(destination, sources)
 
     def new_record(self) -> _ordering.AccessRecord:
         return _ordering.AccessRecord()
