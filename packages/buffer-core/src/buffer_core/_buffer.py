@@ -82,6 +82,10 @@ class Buffer(ABC):
             # with its GPU buffers): checked, then copied there once.
             check_byte_array(array_like)
             storage = memory.from_host(np.ascontiguousarray(array_like))
+            self._data = storage
+            self._record = memory.new_record()
+            memory.created(storage, self._record)
+            return
         else:
             storage = memory.import_array(array_like)
             if storage is None:
@@ -89,6 +93,13 @@ class Buffer(ABC):
         check_byte_array(storage, memory.dtype_of(storage))
         self._data = storage
         self._record = memory.new_record()
+
+    @classmethod
+    def _made(cls, storage: Any) -> Self:
+        """A buffer over ``storage`` that work queued just now made: later work waits for it."""
+        result = cls(storage)
+        cls.memory.created(storage, result._record)
+        return result
 
     def _view(self, storage: Any) -> Self:
         """A buffer over ``storage``, a view of this buffer's memory: it shares the access record."""
@@ -119,7 +130,7 @@ class Buffer(ABC):
     @classmethod
     def create_zero_length(cls) -> Self:
         """Create a buffer of length zero."""
-        return cls(cls.memory.allocate((0,), _BYTE, zeroed=False))
+        return cls._made(cls.memory.allocate((0,), _BYTE, zeroed=False))
 
     @classmethod
     def from_array_like(cls, array_like: ArrayLike) -> Self:
@@ -159,7 +170,7 @@ class Buffer(ABC):
         if memory.is_array(array) or memory.import_array(array) is not None:
             return cls(array)
         host = np.ascontiguousarray(source.as_numpy_array()).reshape(-1).view(_BYTE)
-        return cls(memory.from_host(host))
+        return cls._made(memory.from_host(host))
 
     def _view_as(self, cls: type[Buffer]) -> Any:
         result = cls.__new__(cls)
@@ -186,7 +197,7 @@ class Buffer(ABC):
         TypeError
             If ``bytes_like`` does not support the buffer protocol.
         """
-        return cls(cls.memory.from_host(host_bytes_of(bytes_like)))
+        return cls._made(cls.memory.from_host(host_bytes_of(bytes_like)))
 
     # --- conversion --------------------------------------------------------------
 
@@ -246,6 +257,13 @@ class Buffer(ABC):
         key = clamp_slice(key, len(self))
         expected = key.stop - key.start
         memory = self.memory
+        if not isinstance(value, (Buffer, bytes, bytearray, np.ndarray, list, tuple, int)):
+            array = value if memory.is_array(value) else memory.import_array(value)
+            if array is not None:
+                # An array of this memory (a device array): bytes already, written as they are.
+                if array.ndim != 1 or memory.dtype_of(array) != _BYTE:
+                    raise expected_type(value, "value", "a 1-d uint8 array (or host bytes)")
+                value = self.__class__(array)
         if isinstance(value, Buffer) and getattr(value, "memory", None) is memory:
             if len(value) != expected:
                 msg = f"value: expected {expected} bytes to fill {key}, got {len(value)} bytes"
@@ -299,7 +317,7 @@ class Buffer(ABC):
         ]
         with memory.reading(self._data, self._record):  # on this buffer's device
             result = memory.allocate((total,), _BYTE, zeroed=False)
-            combined = self.__class__(result)
+            combined = self._made(result)
             with memory.writing(result, combined._record):
                 offset = 0
                 pending: list[np.ndarray[Any, Any]] = []

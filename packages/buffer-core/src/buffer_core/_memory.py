@@ -238,6 +238,13 @@ class Memory(ABC):
         """A fresh access record for new memory, shared by its views. The default: None."""
         return None
 
+    def created(self, array: Any, record: Any) -> None:
+        """``array`` was just made (allocated, copied into) by work queued now; its buffer keeps ``record``.
+
+        A device memory records that work as the memory's first write. The
+        default does nothing.
+        """
+
     def reading(self, array: Any, record: Any) -> contextlib.AbstractContextManager[Any]:
         """Context for work that reads ``array``: its device current, after its writes."""
         return _NO_ORDERING

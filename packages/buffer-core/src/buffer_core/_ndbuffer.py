@@ -123,6 +123,7 @@ class NDBuffer(ABC):
             self._data = storage_from_host(memory, array, raw)
             self._dtype, self._raw = array.dtype, raw
             self._record = memory.new_record()
+            memory.created(self._data, self._record)
             return
         else:
             storage = memory.import_array(array)
@@ -159,7 +160,8 @@ class NDBuffer(ABC):
         result._data = storage
         result._dtype = dtype
         result._raw = raw
-        result._record = cls.memory.new_record()
+        result._record = record = cls.memory.new_record()
+        cls.memory.created(storage, record)
         return result
 
     @classmethod

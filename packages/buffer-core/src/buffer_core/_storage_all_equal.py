@@ -72,7 +72,7 @@ def storage_all_equal(
     if imported is not None:
         # A device array: it is small or it is data; either way its values
         # are needed as NumPy's rules see them.
-        other = memory.to_host(memory.bring(imported, None, storage))
+        other = memory.to_host(imported)
     plan = plan_all_equal(dtype, other, equal_nan)
     if plan.mode == "array":
         full = _broadcast_shape(shape, plan.target.shape)

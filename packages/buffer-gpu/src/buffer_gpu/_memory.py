@@ -249,6 +249,9 @@ class DeviceMemory(Memory):
     def new_record(self) -> _ordering.AccessRecord:
         return _ordering.AccessRecord()
 
+    def created(self, array: Any, record: Any) -> None:
+        _ordering.created(_device_id(array), record)
+
     def reading(self, array: Any, record: Any) -> AbstractContextManager[Any]:
         return _ordering.reading(_device_id(array), record)
 

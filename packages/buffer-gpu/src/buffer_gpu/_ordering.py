@@ -21,7 +21,7 @@ from typing import Any
 
 from buffer_gpu._cupy import current_stream, on_device, record_event
 
-__all__ = ["AccessRecord", "exported", "reading", "wait_for_writes", "writing"]
+__all__ = ["AccessRecord", "created", "exported", "reading", "wait_for_writes", "writing"]
 
 
 class AccessRecord:
@@ -81,6 +81,15 @@ def writing(device_id: int, record: AccessRecord | None) -> Iterator[None]:
             with record.lock:
                 record.write = event
                 record.reads.clear()
+
+
+def created(device_id: int, record: AccessRecord | None) -> None:
+    """Record the work queued so far on the memory's device as its first write."""
+    if record is not None:
+        with on_device(device_id):
+            event = record_event()
+        with record.lock:
+            record.write = event
 
 
 def exported(device_id: int, record: AccessRecord | None) -> None:
