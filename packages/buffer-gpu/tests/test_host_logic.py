@@ -246,8 +246,13 @@ def _pool(max_idle_bytes: int = 64 << 20) -> tuple[StagingPool, list[int]]:
 
 @pytest.mark.parametrize(
     ("nbytes", "size"),
-    [(0, MIN_CHUNK_BYTES), (1, MIN_CHUNK_BYTES), (MIN_CHUNK_BYTES + 1, 2 * MIN_CHUNK_BYTES),
-     (1 << 20, 1 << 20), (100 << 20, 16 << 20)],
+    [
+        (0, MIN_CHUNK_BYTES),
+        (1, MIN_CHUNK_BYTES),
+        (MIN_CHUNK_BYTES + 1, 2 * MIN_CHUNK_BYTES),
+        (1 << 20, 1 << 20),
+        (100 << 20, 16 << 20),
+    ],
 )
 def test_small_transfers_take_small_chunks(nbytes: int, size: int) -> None:
     """A chunk is sized for its transfer (a power of two, 64 KiB to 16 MiB), not always 16 MiB."""
@@ -321,8 +326,12 @@ def test_big_endian_typestr_is_a_dtype_not_an_error() -> None:
 
 @pytest.mark.parametrize(
     "interface",
-    [None, {"shape": (2,), "typestr": "<f8"}, {"data": (0, False), "shape": (2,), "typestr": "?x"},
-     {"data": (0, False), "shape": (2,), "typestr": "<f8", "strides": (8, 8)}],
+    [
+        None,
+        {"shape": (2,), "typestr": "<f8"},
+        {"data": (0, False), "shape": (2,), "typestr": "?x"},
+        {"data": (0, False), "shape": (2,), "typestr": "<f8", "strides": (8, 8)},
+    ],
     ids=["not-a-dict", "no-data", "bad-typestr", "strides-rank"],
 )
 def test_bad_interfaces_name_array(interface: Any) -> None:

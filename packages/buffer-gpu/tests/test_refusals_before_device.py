@@ -18,8 +18,8 @@ import numpy as np
 import pytest
 
 import buffer_gpu
-from buffer_gpu import Buffer, NDBuffer
 from buffer_core.implementing import allocation_layout
+from buffer_gpu import Buffer, NDBuffer
 
 cupy = pytest.importorskip("cupy")
 

@@ -67,6 +67,7 @@ class Buffer(ABC):
         @abstractmethod
         def memory(self) -> Memory:
             """Where this implementation's arrays live."""
+
     #: What the constructor's TypeError says it expected.
     _array_hint: ClassVar[str] = "a 1-d uint8 array in this implementation's memory"
 
@@ -165,7 +166,8 @@ class Buffer(ABC):
         source = require_buffer("buffer", buffer)
         memory = cls.memory
         if getattr(source, "memory", None) is memory:
-            return source._view_as(cls)
+            same: Self = source._view_as(cls)
+            return same
         array = source.as_array_like()
         if memory.is_array(array) or memory.import_array(array) is not None:
             return cls(array)

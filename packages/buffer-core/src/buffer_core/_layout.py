@@ -94,7 +94,7 @@ def clamp_slice(key: slice, length: int) -> slice:
     NumPy clips out-of-range bounds; the standard leaves them unspecified.
     """
     start, stop, step = key.indices(length)
-    if not len(range(start, stop, step)):
+    if not range(start, stop, step):
         return slice(0, 0, 1)
     if step < 0 and stop < 0:
         return slice(start, None, step)  # down to and including the first element
@@ -127,7 +127,7 @@ def _as_host_key(parts: tuple[Any, ...], to_host: Any) -> tuple[Any, ...]:
     """Key parts that NumPy can index with: lists stay, arrays of the memory come to the host."""
     return tuple(
         part
-        if isinstance(part, _BASIC_TYPES) or isinstance(part, (list, np.ndarray, np.generic))
+        if isinstance(part, (*_BASIC_TYPES, list, np.ndarray, np.generic))
         else to_host(part)
         for part in parts
     )
@@ -148,9 +148,7 @@ def resolve_key(key: Any, shape: tuple[int, ...], to_host: Any = None) -> Select
     stand_in = np.broadcast_to(np.empty((), dtype=_BYTE), shape)
     if not _is_basic(parts):
         # NumPy integers index like ints (basic indexing, a view); bools do not.
-        parts = tuple(
-            int(part) if isinstance(part, np.integer) else part for part in parts
-        )
+        parts = tuple(int(part) if isinstance(part, np.integer) else part for part in parts)
     if _is_basic(parts):
         try:
             selected_shape = stand_in[parts].shape
@@ -184,7 +182,6 @@ def _flat_positions(parts: tuple[Any, ...], shape: tuple[int, ...]) -> np.ndarra
         term = view[parts]
         positions = term if positions is None else positions + term
     if positions is None:  # a 0-d buffer: its one element
-        return np.broadcast_to(np.zeros((), dtype=np.intp), ())[parts].astype(np.intp)
+        only: np.ndarray[Any, Any] = np.broadcast_to(np.zeros((), dtype=np.intp), ())[parts]
+        return only.astype(np.intp)
     return np.asarray(positions, dtype=np.intp)
-
-

@@ -107,7 +107,8 @@ class Memory(ABC):
 
     def dtype_of(self, array: Any) -> np.dtype[Any]:
         """The NumPy dtype of ``array``'s elements. The default: ``numpy.dtype(array.dtype)``."""
-        return np.dtype(array.dtype)
+        dtype: np.dtype[Any] = np.dtype(array.dtype)
+        return dtype
 
     def xp_dtype(self, dtype: np.dtype[Any]) -> Any:
         """``dtype`` (one held natively) as :attr:`xp` names it. The default: the NumPy dtype."""
@@ -244,6 +245,7 @@ class Memory(ABC):
         A device memory records that work as the memory's first write. The
         default does nothing.
         """
+        return
 
     def reading(self, array: Any, record: Any) -> contextlib.AbstractContextManager[Any]:
         """Context for work that reads ``array``: its device current, after its writes."""

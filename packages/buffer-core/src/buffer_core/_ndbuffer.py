@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING, Any, ClassVar, Literal, Self, SupportsIndex, c
 import numpy as np
 
 from buffer_core._errors import expected_type
-from buffer_core._memory import RawBytes
 from buffer_core._layout import Selection, allocation_layout, host_from_raw, host_raw, resolve_key
+from buffer_core._memory import RawBytes
 from buffer_core._protocols import Endian, NDArrayLike, ScalarType
 from buffer_core._storage_all_equal import storage_all_equal
 from buffer_core._validation import (
@@ -99,6 +99,7 @@ class NDBuffer(ABC):
         @abstractmethod
         def memory(self) -> Memory:
             """Where this implementation's arrays live."""
+
     #: What the constructor's TypeError says it expected.
     _array_hint: ClassVar[str] = "an array in this implementation's memory"
 
@@ -107,7 +108,7 @@ class NDBuffer(ABC):
     _raw: bool = False
     _record: Any = None
 
-    def __init__(self, array: NDArrayLike) -> None:
+    def __init__(self, array: NDArrayLike | NDBuffer) -> None:
         memory = self.memory
         if isinstance(array, NDBuffer) and getattr(array, "memory", None) is memory:
             # Another buffer of this memory: the same storage, layout and record.
@@ -144,7 +145,9 @@ class NDBuffer(ABC):
 
     # --- making buffers over storage -------------------------------------------------------
 
-    def _view(self, storage: Any, dtype: np.dtype[Any] | None = None, raw: bool | None = None) -> Self:
+    def _view(
+        self, storage: Any, dtype: np.dtype[Any] | None = None, raw: bool | None = None
+    ) -> Self:
         """A buffer over ``storage``, a view of this buffer's memory: it shares the access record."""
         result = self.__class__.__new__(self.__class__)
         result._data = storage

@@ -106,6 +106,7 @@ def storage_all_equal(
         )
     if plan.mode == "nan":
         return dtype.kind in "fc" and bool(xp.all(xp.isnan(storage)))
+    converted: np.ndarray[Any, Any] | None
     if plan.mode in ("bitwise", "signed_zero"):
         converted = plan.target.view(dtype)  # a float zero, converted to booleans or integers
     else:

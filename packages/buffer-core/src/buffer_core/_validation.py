@@ -41,8 +41,8 @@ __all__ = [
     "parse_permutation",
     "parse_shape",
     "raise_key_error",
-    "stage_bytes",
     "shape_mismatch",
+    "stage_bytes",
     "stage_values",
 ]
 

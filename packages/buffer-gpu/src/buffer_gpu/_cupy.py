@@ -337,8 +337,6 @@ def ascontiguousarray(array: Any) -> Any:
     return _cupy().ascontiguousarray(array)
 
 
-
-
 def array_namespace() -> Any:
     """CuPy as the array API standard names it (``array_api_compat.cupy``), imported on first use."""
     _cupy()
@@ -400,12 +398,6 @@ def strided_view(
     element) whatever the array's layout.
     """
     return _cupy().ndarray(shape, dtype=dtype, memptr=array.data, strides=strides)
-
-
-
-
-
-
 
 
 # --- memory and copies ---------------------------------------------------------------------

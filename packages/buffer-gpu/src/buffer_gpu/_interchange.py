@@ -32,7 +32,13 @@ from buffer_gpu._cupy import (
     wait_for_stream,
 )
 
-__all__ = ["Interface", "holds_natively", "import_device_array", "is_device_array", "parse_interface"]
+__all__ = [
+    "Interface",
+    "holds_natively",
+    "import_device_array",
+    "is_device_array",
+    "parse_interface",
+]
 
 # DLPack device types whose memory a CUDA kernel can address directly.
 _DLPACK_CUDA = 2
@@ -102,9 +108,7 @@ def parse_interface(interface: Any) -> Interface:
         raise TypeError(msg) from None
     given = interface.get("strides")
     if given is None:
-        strides = tuple(
-            dtype.itemsize * math.prod(shape[axis + 1 :]) for axis in range(len(shape))
-        )
+        strides = tuple(dtype.itemsize * math.prod(shape[axis + 1 :]) for axis in range(len(shape)))
     else:
         strides = tuple(int(s) for s in given)
         if len(strides) != len(shape):

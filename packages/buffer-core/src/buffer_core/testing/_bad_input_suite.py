@@ -35,7 +35,8 @@ from buffer_core.testing._support import SuiteBase, host_bytes, make_buffer, mak
 
 # Modest counts: the section runs on every implementation, on every Python.
 _SETTINGS = settings(
-    max_examples=40, deadline=None, 
+    max_examples=40,
+    deadline=None,
     # Every implementation's test class inherits these tests, so one process
     # (an implementation's suite beside buffer-core's strict one) calls each
     # with several executors; each draws its own examples, which is the point.

@@ -14,7 +14,8 @@ from buffer_core.testing._support import SuiteBase, make_buffer, make_ndbuffer
 
 # Function-scoped fixtures (the prototype) are constant across examples here.
 _SETTINGS = settings(
-    max_examples=60, deadline=None, 
+    max_examples=60,
+    deadline=None,
     # Every implementation's test class inherits these tests, so one process
     # (an implementation's suite beside buffer-core's strict one) calls each
     # with several executors; each draws its own examples, which is the point.
