@@ -168,8 +168,10 @@ class Buffer(ABC):
         if getattr(source, "memory", None) is memory:
             same: Self = source._view_as(cls)
             return same
-        array = source.as_array_like()
-        if memory.is_array(array) or memory.import_array(array) is not None:
+        array: Any = source.as_array_like()
+        if not memory.is_array(array):
+            array = memory.import_array(array)
+        if array is not None:
             return cls(array)
         host = np.ascontiguousarray(source.as_numpy_array()).reshape(-1).view(_BYTE)
         return cls._made(memory.from_host(host))

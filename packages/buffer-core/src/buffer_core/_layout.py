@@ -126,9 +126,7 @@ def _expand(parts: tuple[Any, ...], shape: tuple[int, ...]) -> tuple[Any, ...]:
 def _as_host_key(parts: tuple[Any, ...], to_host: Any) -> tuple[Any, ...]:
     """Key parts that NumPy can index with: lists stay, arrays of the memory come to the host."""
     return tuple(
-        part
-        if isinstance(part, (*_BASIC_TYPES, list, np.ndarray, np.generic))
-        else to_host(part)
+        part if isinstance(part, (*_BASIC_TYPES, list, np.ndarray, np.generic)) else to_host(part)
         for part in parts
     )
 

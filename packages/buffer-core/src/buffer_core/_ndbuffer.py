@@ -117,6 +117,10 @@ class NDBuffer(ABC):
             return
         if memory.is_array(array):
             storage = array
+        elif isinstance(array, RawBytes):  # imported by from_numpy_array or a write
+            self._data, self._dtype, self._raw = array.storage, array.dtype, True
+            self._record = memory.new_record()
+            return
         elif isinstance(array, np.ndarray):
             # A host array handed to another memory's constructor: copied there once.
             memory.check_dtype(array.dtype, "array")
@@ -279,8 +283,11 @@ class NDBuffer(ABC):
         wraps and device memory copies once.
         """
         memory = cls.memory
-        if memory.is_array(array_like) or memory.import_array(array_like) is not None:
+        if memory.is_array(array_like):
             return cls(cast("NDArrayLike", array_like))
+        imported = memory.import_array(array_like)
+        if imported is not None:
+            return cls(imported)
         try:
             host = np.asanyarray(array_like)
         except (TypeError, ValueError) as error:  # ragged nesting, unconvertible objects
@@ -524,10 +531,10 @@ class NDBuffer(ABC):
             or (type(value) is np.ndarray and value.ndim == 0)
         ):
             return convert_fill_value(value, self._dtype, "value")
-        if not isinstance(value, (NDBuffer, np.ndarray, list, tuple)) and (
-            memory.is_array(value) or memory.import_array(value) is not None
-        ):
-            value = self.__class__(value)
+        if not isinstance(value, (NDBuffer, np.ndarray, list, tuple)):
+            array = value if memory.is_array(value) else memory.import_array(value)
+            if array is not None:
+                value = self.__class__(array)
         if isinstance(value, NDBuffer):
             if getattr(value, "memory", None) is memory:
                 if not _fits(value.shape, shape):

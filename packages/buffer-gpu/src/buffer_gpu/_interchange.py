@@ -131,15 +131,29 @@ def parse_interface(interface: Any) -> Interface:
     )
 
 
+def _interface_of(value: Any) -> Any:
+    """``value.__cuda_array_interface__``, read once, or None where it has none."""
+    try:
+        return value.__cuda_array_interface__
+    except AttributeError:  # none, or PyTorch's property refusing a CPU tensor
+        return None
+
+
 def import_device_array(value: Any) -> Any:
-    """A CuPy array over ``value``'s device memory (or :class:`RawBytes` of it); never a copy."""
-    check_device()
+    """A CuPy array over ``value``'s device memory (or :class:`RawBytes` of it), or None.
+
+    None when ``value`` exports no CUDA device memory. Never a copy.
+    """
     if is_imported_cupy_array(value):
         return value
-    interface = getattr(value, "__cuda_array_interface__", None)
+    interface = _interface_of(value)
     if interface is None:
+        if not is_device_array(value):
+            return None
+        check_device()
         return from_dlpack(value)
     described = parse_interface(interface)
+    check_device()
     owner = pointer_device(described.pointer) if described.pointer else None
     device = current_device_id() if owner is None else owner
     if described.stream is not None:

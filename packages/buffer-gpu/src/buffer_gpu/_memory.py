@@ -31,7 +31,7 @@ from buffer_gpu._cupy import (
     strided_view,
     zeros,
 )
-from buffer_gpu._interchange import holds_natively, import_device_array, is_device_array
+from buffer_gpu._interchange import holds_natively, import_device_array
 from buffer_gpu._transfer import host_byte_view, stage_to_device, stage_to_host
 
 __all__ = [
@@ -131,7 +131,7 @@ class DeviceMemory(Memory):
         return is_imported_cupy_array(obj)
 
     def import_array(self, obj: Any) -> Any:
-        return import_device_array(obj) if is_device_array(obj) else None
+        return import_device_array(obj)
 
     def device(self, array: Any) -> str:
         return f"cuda:{_device_id(array)}"

@@ -474,3 +474,40 @@ class NDBufferSuite(SuiteBase):
         """Ragged nested lists are a ValueError naming array_like."""
         with pytest.raises(ValueError, match="array_like"):
             prototype.nd_buffer.from_numpy_array([[1, 2], [3]])
+
+    # --- layouts a device holds as raw bytes -----------------------------------------------
+
+    @pytest.mark.parametrize(
+        "dtype",
+        [
+            np.dtype([("a", "i1"), ("b", "<f8")]),  # "b" at offset 1: unaligned for 8-byte loads
+            np.dtype([("a", "i1"), ("b", ">f8")]),
+            np.dtype([("a", "<i8"), ("b", "<f8")]),
+        ],
+        ids=["unaligned", "unaligned-big-endian", "aligned"],
+    )
+    def test_field_writes_store_the_values(
+        self, prototype: BufferPrototype, dtype: np.dtype[Any]
+    ) -> None:
+        """Writing numbers into a field stores those numbers, aligned or not, in any byte order."""
+        buf = prototype.nd_buffer.from_numpy_array(np.zeros(8, dtype))
+        buf["b"][...] = np.arange(8.0)
+        np.testing.assert_array_equal(buf.as_numpy_array()["b"], np.arange(8.0))
+        np.testing.assert_array_equal(buf.as_numpy_array()["a"], 0)
+        buf["b"][2:4] = 7.5
+        assert buf["b"][2:4].all_equal(7.5)
+        assert buf.as_numpy_array()["b"][2] == 7.5
+
+    @pytest.mark.parametrize("dtype", [">f8", "<f8", ">i4", "U2"])
+    @pytest.mark.parametrize("order", ["C", "F"])
+    def test_astype_lays_out_the_order_asked_for(
+        self, prototype: BufferPrototype, dtype: str, order: str
+    ) -> None:
+        """astype keeps values and honours order, byte-swapped and raw dtypes included."""
+        source = np.arange(6).reshape(2, 3)
+        result = make_ndbuffer(prototype, source).astype(dtype, order=order)  # type: ignore[arg-type]
+        host = result.as_numpy_array()
+        assert host.dtype == np.dtype(dtype)
+        np.testing.assert_array_equal(host, source.astype(dtype))
+        assert host.flags.f_contiguous == (order == "F")
+        assert host.flags.c_contiguous == (order == "C")
