@@ -87,6 +87,7 @@ class NDBuffer(buffer_core.NDBuffer):
         # Fast path: NumPy's own indexing, with a trailing Ellipsis so that an
         # integer index gives a 0-d view rather than a scalar. Whatever NumPy
         # refuses, buffer-core refuses again in its words.
+        given = key
         if type(key) is tuple:
             for part in key:
                 if part is Ellipsis:
@@ -99,7 +100,7 @@ class NDBuffer(buffer_core.NDBuffer):
             return self.__class__(self._data[key])
         except (LookupError, TypeError, ValueError):
             pass
-        return super().__getitem__(key)
+        return super().__getitem__(given)
 
     def __setitem__(self, key: Any, value: Any) -> None:
         # Fast path: a value NumPy writes without converting element by
