@@ -194,6 +194,7 @@ def _declared_all(source: Path) -> list[str]:
 MODULES = {
     "buffer_core": "buffer-core/src/buffer_core/__init__.py",
     "buffer_core.compare": "buffer-core/src/buffer_core/compare.py",
+    "buffer_core.implementing": "buffer-core/src/buffer_core/implementing.py",
     "buffer_core.testing": "buffer-core/src/buffer_core/testing/__init__.py",
     "buffer_cpu": "buffer-cpu/src/buffer_cpu/__init__.py",
     "buffer_cpu.zarr": "buffer-cpu/src/buffer_cpu/zarr.py",
