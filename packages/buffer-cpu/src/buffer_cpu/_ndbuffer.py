@@ -132,6 +132,10 @@ class NDBuffer(buffer_core.NDBuffer):
         # stops at the first difference (buffer-core's would reduce it whole).
         return host_all_equal(self._data, other, equal_nan)
 
+    def __repr__(self) -> str:
+        # zarr's host NDBuffer shows its values; so does ours, with the same text.
+        return f"<NDBuffer shape={self.shape} dtype={self.dtype} {self._data!r}>"
+
     def __buffer__(self, flags: int) -> memoryview:
         if flags & 0x0001 and self.readonly:
             msg = "buffer is read-only"
