@@ -42,6 +42,7 @@ import subprocess
 import sys
 import sysconfig
 import time
+import tomllib
 import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -60,6 +61,7 @@ __all__ = [
     "shared_site_folders",
     "site_pth_text",
     "stage_line",
+    "third_party_requirements",
     "zarr_results",
 ]
 
@@ -140,6 +142,40 @@ def site_pth_text(folders: Sequence[str]) -> str:
     first; pip counts the appended ones as installed and adds only what is missing.
     """
     return "".join(f"import site; site.addsitedir({folder!r})\n" for folder in folders)
+
+
+def third_party_requirements(root: Path, specs: Sequence[str]) -> list[str]:
+    """What installing ``specs`` (``buffer-core[testing]``, ...) from ``root/packages`` pulls
+    from an index: their dependencies and chosen extras, ours followed, not listed.
+
+    ``nox -s gpu-wheels`` downloads these, so that a dependency a package gains reaches
+    the offline wheelhouse without anyone editing a list.
+    """
+    wanted = list(specs)
+    seen: set[str] = set()
+    found: list[str] = []
+    while wanted:
+        spec = wanted.pop(0)
+        if spec in seen:
+            continue
+        seen.add(spec)
+        name, _, extras = spec.partition("[")
+        pyproject = root / "packages" / name / "pyproject.toml"
+        project = tomllib.loads(pyproject.read_text(encoding="utf-8"))["project"]
+        requirements = list(project.get("dependencies", []))
+        optional = project.get("optional-dependencies", {})
+        for extra in filter(None, extras.rstrip("]").split(",")):
+            requirements += optional[extra.strip()]
+        for requirement in requirements:
+            dist = re.match(r"[A-Za-z0-9._-]+", requirement)
+            dist_name = dist.group(0) if dist else ""
+            if (root / "packages" / dist_name).is_dir():
+                rest = requirement[len(dist_name) :]
+                extra = rest[: rest.index("]") + 1] if rest.startswith("[") else ""
+                wanted.append(f"{dist_name}{extra}")
+            elif requirement not in found:
+                found.append(requirement)
+    return found
 
 
 # --- running a stage under a time limit -------------------------------------------------------
@@ -250,6 +286,10 @@ def count_tests(junit: Path) -> tuple[dict[str, PartCounts], list[str]]:
     parts: dict[str, PartCounts] = {}
     failed: list[str] = []
     for case in ET.parse(junit).getroot().iter("testcase"):
+        if not case.get("name"):
+            # The test running when pytest was interrupted (a stage's time limit): an
+            # empty <testcase/>, neither passed nor failed; the summary names the stop.
+            continue
         classname = case.get("classname", "")
         outcome = "passed"
         for child in case:
