@@ -403,9 +403,12 @@ def summary(
     *,
     bench_junit: Path | None = None,
     timed_out: Sequence[str] = (),
+    device_problem: str | None = None,
 ) -> str:
     """The one summary gpu-check prints and writes."""
     lines = ["gpu-check summary"]
+    if device_problem is not None:
+        lines.append(f"  NO USABLE DEVICE, so every device test skipped: {device_problem}")
     lines += [f"  STOPPED at its time limit: {stage}" for stage in timed_out]
     parts, failed = count_tests(junit) if junit.is_file() else ({}, [])
     if not parts:
@@ -504,6 +507,9 @@ def _run(args: argparse.Namespace) -> int:
     args.out.mkdir(parents=True, exist_ok=True)
     for stale in (_TESTS_JUNIT, _BENCH_JUNIT, _RECORDED):
         (args.out / stale).unlink(missing_ok=True)
+    # A run whose device tests all skipped checked nothing on the GPU: it is not green.
+    device_problem = importlib.import_module("buffer_gpu").device_problem()
+    _say("tests", f"device: {device_problem or 'usable'}")
     tests = run_part("tests", _tests_command(args), limit_s=args.tests_limit, cwd=args.root)
     bench = run_part("benchmarks", _bench_command(args), limit_s=args.bench_limit, cwd=args.root)
     recorded = args.out / _RECORDED
@@ -517,10 +523,12 @@ def _run(args: argparse.Namespace) -> int:
         bench.returncode,
         bench_junit=args.out / _BENCH_JUNIT,
         timed_out=timed_out,
+        device_problem=device_problem,
     )
     print(text, flush=True)
     (args.out / "summary.txt").write_text(text + "\n", encoding="utf-8")
-    return 0 if tests.returncode == 0 and bench.returncode == 0 and not timed_out else 1
+    green = tests.returncode == 0 and bench.returncode == 0 and not timed_out
+    return 0 if green and device_problem is None else 1
 
 
 def main(argv: Sequence[str] | None = None) -> int:

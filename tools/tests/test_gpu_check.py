@@ -80,9 +80,12 @@ def test_bandwidths_and_targets_at_64_mib() -> None:
 
 
 def test_summary_without_benchmarks_says_so(tmp_path: Path) -> None:
-    """With no device the benchmarks record nothing, and the summary says which exit code."""
+    """With no device the benchmarks record nothing, and the summary says why and which exit."""
     text = summary(_junit(tmp_path), None, 1, 5)
     assert "nothing recorded (suite exit 5)" in text
+    assert "NO USABLE DEVICE" not in text
+    text = summary(tmp_path / "report.xml", None, 0, 0, device_problem="no NVIDIA driver found")
+    assert "NO USABLE DEVICE, so every device test skipped: no NVIDIA driver found" in text
     assert "FAILED test_gpu_device::test_c" in text
 
 
