@@ -90,14 +90,18 @@ def _zarrs_gpu_result(
     """zarr's GPU buffers on the same workload, or None where they fail as recorded above."""
     with warnings.catch_warnings(record=True) as seen:
         # Only zarr's slow-path notice is let through (and recorded); any other warning
-        # stays an error under the suite's filterwarnings = error.
+        # is an error (filterwarnings = error), and so recorded as a failure below.
         warnings.filterwarnings("always", message=_ZARR_GPU_SLOW_PATH, category=UserWarning)
         try:
             result = _write_and_read(zarr_gpu.buffer_prototype, spec, data, default=default)
-        except ValueError as error:
-            if _ZARR_GPU_BIG_ENDIAN not in str(error):
-                raise
-            _record_zarr_result(request, f"write fails in CuPy: {error}")
+        # Only zarr's classes and CuPy run here (zarr's prototype, zarr's defaults), so
+        # whatever fails is zarr's result: recorded, whether it is the known big-endian
+        # refusal or not, and never a failure of ours.
+        except Exception as error:  # noqa: BLE001
+            known = (
+                " (CuPy 14 refuses big-endian dtypes)" if _ZARR_GPU_BIG_ENDIAN in str(error) else ""
+            )
+            _record_zarr_result(request, f"fails{known}: {type(error).__name__}: {error}")
             return None
     if seen:
         first = seen[0].message
@@ -136,14 +140,13 @@ def test_device_arrays_match_zarrs_gpu_buffers(
     theirs = _zarrs_gpu_result(request, spec, data, default=default)
     if theirs is None:
         return
-    if "serializer" in array and theirs[2] != cpu[2]:
-        # The byte-order case on CuPy 13 (see above): zarr's result, recorded; anywhere
-        # else a difference from zarr's GPU buffers fails below.
-        _record_zarr_result(request, "stored chunks differ from zarr's CPU buffers (byte order)")
-        return
-    np.testing.assert_array_equal(cp.asnumpy(ours[0]), cp.asnumpy(theirs[0]))
-    if comparable:
-        assert ours[2] == theirs[2]
+    # Ours matches zarr's CPU buffers (asserted above), so where zarr's GPU buffers differ
+    # from them the difference is zarr's: recorded (the byte-order case on CuPy 13, see
+    # above), not asserted.
+    reads_alike = np.array_equal(cp.asnumpy(theirs[0]), cpu[0], equal_nan=True)
+    if not reads_alike or (comparable and theirs[2] != cpu[2]):
+        what = "stored chunks" if reads_alike else "values read back"
+        _record_zarr_result(request, f"{what} differ from zarr's CPU buffers (ours match them)")
 
 
 @pytest.mark.gpu
