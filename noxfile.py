@@ -15,11 +15,9 @@ import argparse
 import os
 import re
 import shutil
-import site
 import ssl
 import subprocess
 import sys
-import sysconfig
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -577,18 +575,24 @@ GPU_WHEEL_PLATFORMS = [f"manylinux_2_{n}_x86_64" for n in (17, 24, 27, 28, 31, 3
     "manylinux2014_x86_64",
     "manylinux1_x86_64",
 ]
-# What gpu-check installs beyond this repository's packages; nox comes separately.
-GPU_CHECK_REQUIREMENTS = ["zarr", "pytest", "pytest-benchmark", "hypothesis"]
+# What gpu-check installs of this repository, CuPy aside (the machine's own, or an extra).
+GPU_CHECK_SPECS = ["buffer-core[testing]", "buffer-cpu", "buffer-gpu[zarr]"]
+# What gpu-check installs beyond the packages' own requirements; nox comes separately.
+# pytest-xdist spreads the tests (and CuPy's cold kernel compiles) over workers.
+GPU_CHECK_REQUIREMENTS = ["zarr", "pytest", "pytest-benchmark", "hypothesis", "pytest-xdist"]
 # The build backend, so that offline the packages install from the tree itself
 # (never a stale wheel of them).
 GPU_CHECK_BUILD = "hatchling>=1.26"
-# Already on the GPU machine the wheelhouse is for (tools/gpu-check.md), and the largest.
-GPU_WHEELS_SKIPPED = ("numpy-",)
+# Already on the GPU machines the wheelhouse is for (/work/.library/device/KINDS.md: the
+# 'cuda' image's python3 holds NumPy and cupy-cuda13x), and the largest.
+GPU_WHEELS_SKIPPED = ("numpy-", "cupy_cuda", "cupy-cuda")
 
 
 @nox.session(name="gpu-wheels", python=BENCH_PYTHON, default=False)
 def gpu_wheels(session: nox.Session) -> None:
     """Wheels for gpu-check on an offline GPU machine (py3.12 x86-64): -- [--dest DIR]."""
+    from monorepo.gpu_check import third_party_requirements  # noqa: PLC0415  # gpu sessions only
+
     parser = argparse.ArgumentParser(prog="nox -s gpu-wheels --")
     parser.add_argument("--dest", type=Path, default=ROOT / GPU_WHEELS)
     parser.add_argument("--python-version", default="3.12")
@@ -602,7 +606,12 @@ def gpu_wheels(session: nox.Session) -> None:
     for platform in GPU_WHEEL_PLATFORMS:
         download += ["--platform", platform]
     session.run(*download, "--dest", str(dest / "nox"), "nox")
-    session.run(*download, "--dest", str(dest), *GPU_CHECK_REQUIREMENTS, GPU_CHECK_BUILD)
+    # The packages' own requirements, read from their pyproject files, so that one they
+    # gain reaches the wheelhouse too.
+    requirements = third_party_requirements(ROOT, GPU_CHECK_SPECS)
+    session.run(
+        *download, "--dest", str(dest), *requirements, *GPU_CHECK_REQUIREMENTS, GPU_CHECK_BUILD
+    )
     for wheel in dest.glob("*.whl"):
         if wheel.name.lower().startswith(GPU_WHEELS_SKIPPED):
             wheel.unlink()
@@ -619,21 +628,23 @@ def gpu_wheels(session: nox.Session) -> None:
 def _share_site_packages(session: nox.Session) -> None:
     """Let the session's virtualenv see the site-packages of the Python running nox.
 
-    On a GPU machine that Python holds CuPy (built for its driver) and NumPy:
-    gpu-check tests that CuPy rather than installing another. ``site.addsitedir``
-    in a .pth file appends them after the venv's own packages (and reads
-    their .pth files too), so pip counts them as installed and adds only what
-    is missing. --system-site-packages would not do: from inside a venv it
-    reaches the base interpreter's packages, not that venv's.
+    On a GPU machine that Python holds CuPy (built for its driver) and NumPy, in its
+    site-packages or its user site (``pip install --user``): gpu-check tests that CuPy
+    rather than installing another. A .pth file of ``site.addsitedir`` lines appends
+    them after the venv's own packages (and reads their .pth files too), so pip counts
+    them as installed and adds only what is missing. --system-site-packages would not
+    do: from inside a venv it reaches the base interpreter's packages, not that venv's,
+    and never the user site. Which folders, in which order: ``shared_site_folders``.
     """
-    folders = sorted({sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"]})
-    folders += [f for f in site.getsitepackages() if f not in folders]
+    from monorepo.gpu_check import shared_site_folders, site_pth_text  # noqa: PLC0415
+
+    folders = shared_site_folders()
     purelib = session.run(
         "python", "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])", silent=True
     )
-    lines = [f"import site; site.addsitedir({folder!r})" for folder in folders]
+    session.log(f"sharing this Python's packages with the session: {', '.join(folders)}")
     (Path(str(purelib).strip()) / "_gpu_check_system_site.pth").write_text(
-        "\n".join(lines) + "\n", encoding="utf-8"
+        site_pth_text(folders), encoding="utf-8"
     )
 
 
@@ -643,33 +654,40 @@ def gpu_check(session: nox.Session) -> None:
 
     ``-- --wheelhouse DIR`` installs offline from ``nox -s gpu-wheels``'s folder;
     ``--out DIR`` receives the JUnit XML, the summary and a copy of the recorded
-    run; ``--full`` runs the benchmarks with pytest-benchmark's default rounds.
+    run; ``--full`` runs the benchmarks with pytest-benchmark's default rounds;
+    ``--tests-limit``/``--bench-limit`` change the stages' time limits (seconds).
     """
+    from monorepo.gpu_check import stage_line  # noqa: PLC0415  # gpu sessions only
+
     parser = argparse.ArgumentParser(prog="nox -s gpu-check --")
     parser.add_argument("--wheelhouse", type=Path, help="install from here, offline")
     parser.add_argument("--out", type=Path, default=ROOT / GPU_CHECK_OUT)
     parser.add_argument("--results", type=Path, default=ROOT / BENCH_RESULTS)
     parser.add_argument("--full", action="store_true")
+    parser.add_argument("--tests-limit", type=float)
+    parser.add_argument("--bench-limit", type=float)
     args = _parse_posargs(session, parser)
     gpu_problem = machine.gpu_problem()
+    where = f"offline from {args.wheelhouse}" if args.wheelhouse else "from the index"
+    session.log(stage_line("install", f"{', '.join(GPU_CHECK_SPECS)} and test tools, {where}"))
     # Where nox itself came from (PYTHONPATH on a GPU machine without it) stays out.
     session.env["PYTHONPATH"] = None
     _share_site_packages(session)
     has_cupy = session.run(
         "python", "-c", "import importlib.util as u; print(bool(u.find_spec('cupy')))", silent=True
     )
-    if str(has_cupy).strip() == "True":
-        gpu_extra = "zarr"  # the machine's own CuPy, built for its driver
-    else:
+    specs = list(GPU_CHECK_SPECS)
+    if str(has_cupy).strip() != "True":
         # Without a GPU, no point fetching a CuPy wheel: stop here.
         _require(session, gpu_problem)
-        gpu_extra = f"zarr,{_cuda_extra(machine.driver_cuda_major() or DEFAULT_CUDA_VERSION)}"
+        cuda = _cuda_extra(machine.driver_cuda_major() or DEFAULT_CUDA_VERSION)
+        specs[-1] = specs[-1].replace("]", f",{cuda}]")
+    # else: the machine's own CuPy, built for its driver.
     offline: list[str] = []
     if args.wheelhouse is not None:
         offline = ["--no-index", "--find-links", str(args.wheelhouse.resolve())]
         offline += ["--no-build-isolation"]
         session.install(*offline, GPU_CHECK_BUILD)
-    specs = ["buffer-core[testing]", "buffer-cpu", f"buffer-gpu[{gpu_extra}]"]
     install_packages(session, *specs, options=offline)
     session.install(*offline, *GPU_CHECK_REQUIREMENTS)
     # benchkit's recording path needs none of its dependencies (plotly draws the site).
@@ -677,7 +695,8 @@ def gpu_check(session: nox.Session) -> None:
     session.run(
         "python",
         "-c",
-        "import cupy, zarr; print('cupy', cupy.__version__, 'zarr', zarr.__version__)",
+        "import cupy, zarr; print('cupy', cupy.__version__, 'from', cupy.__file__,"
+        " 'zarr', zarr.__version__)",
     )
     # Everything is installed (so a dry run without a GPU proves the install path); the
     # device part needs one.
@@ -688,6 +707,10 @@ def gpu_check(session: nox.Session) -> None:
         command += ["--wheelhouse", str(args.wheelhouse.resolve())]
     if args.full:
         command.append("--full")
+    if args.tests_limit is not None:
+        command += ["--tests-limit", str(args.tests_limit)]
+    if args.bench_limit is not None:
+        command += ["--bench-limit", str(args.bench_limit)]
     session.run(*command, env={"PYTHONPATH": str(ROOT / "tools")})
 
 
