@@ -82,3 +82,27 @@ def test_buffer_cpu_pulls_no_cupy() -> None:
         needed = _requirement_names(distribution, set())
         assert "buffer-core" in needed
         assert not [name for name in needed if name.startswith("cupy")], needed
+
+
+def test_every_method_is_buffer_cores() -> None:
+    """buffer-gpu overrides no public method: what a device runs is what every CPU run tests."""
+    import buffer_core
+
+    for ours, base in (
+        (buffer_gpu.NDBuffer, buffer_core.NDBuffer),
+        (buffer_gpu.Buffer, buffer_core.Buffer),
+    ):
+        public = {
+            name
+            for name, value in vars(base).items()
+            if (not name.startswith("_") or name.endswith("__"))
+            and (callable(value) or isinstance(value, (classmethod, staticmethod, property)))
+        }
+        own = ours.__mro__[: ours.__mro__.index(base)]
+        overridden = sorted(
+            name
+            for cls in own
+            for name in vars(cls)
+            if name in public and name not in {"__module__", "__doc__", "__init__", "memory"}
+        )
+        assert overridden == [], f"{ours.__name__} overrides {overridden}"
