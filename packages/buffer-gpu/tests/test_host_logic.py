@@ -345,3 +345,24 @@ def test_device_arrays_are_recognized_without_cupy_work() -> None:
     assert is_device_array(_Exporter({"data": (0, False), "shape": (0,), "typestr": "<f8"}))
     assert not is_device_array(np.zeros(3))
     assert not is_device_array(b"abc")
+
+
+# --- access records ------------------------------------------------------------------------------
+
+
+def test_an_access_record_waits_for_the_last_write_and_the_reads_since() -> None:
+    """Reads wait for the last write only; writes for it and every pending read, done ones skipped."""
+    from buffer_gpu._ordering import AccessRecord
+
+    record = AccessRecord()
+    assert record.pending_write() is None
+    assert record.pending_accesses() == []
+    write, read_a, read_b = _Event(done=False), _Event(done=False), _Event(done=True)
+    record.write = write
+    record.reads = {1: read_a, 2: read_b}
+    assert record.pending_write() is write
+    assert record.pending_accesses() == [write, read_a]
+    write.done = True
+    assert record.pending_write() is None
+    assert record.pending_accesses() == [read_a]
+
