@@ -365,4 +365,3 @@ def test_an_access_record_waits_for_the_last_write_and_the_reads_since() -> None
     write.done = True
     assert record.pending_write() is None
     assert record.pending_accesses() == [read_a]
-

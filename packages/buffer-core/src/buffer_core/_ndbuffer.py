@@ -112,40 +112,33 @@ class NDBuffer(ABC):
         memory = self.memory
         if isinstance(array, NDBuffer) and getattr(array, "memory", None) is memory:
             # Another buffer of this memory: the same storage, layout and record.
-            self._data, self._dtype = array._data, array._dtype
-            self._raw, self._record = array._raw, array._record
+            self._hold(array._data, array._dtype, array._raw, array._record)
             return
-        if memory.is_array(array):
-            storage = array
-        elif isinstance(array, RawBytes):  # imported by from_numpy_array or a write
-            self._data, self._dtype, self._raw = array.storage, array.dtype, True
-            self._record = memory.new_record()
-            return
-        elif isinstance(array, np.ndarray):
+        if isinstance(array, np.ndarray) and not memory.is_array(array):
             # A host array handed to another memory's constructor: copied there once.
             memory.check_dtype(array.dtype, "array")
             raw = not memory.holds_natively(array.dtype)
-            self._data = storage_from_host(memory, array, raw)
-            self._dtype, self._raw = array.dtype, raw
-            self._record = memory.new_record()
+            self._hold(storage_from_host(memory, array, raw), array.dtype, raw, memory.new_record())
             memory.created(self._data, self._record)
             return
-        else:
+        storage: Any = array
+        if not (memory.is_array(array) or isinstance(array, RawBytes)):
             storage = memory.import_array(array)
             if storage is None:
                 raise expected_type(array, "array", self._array_hint)
-            if isinstance(storage, RawBytes):
-                self._data, self._dtype, self._raw = storage.storage, storage.dtype, True
-                self._record = memory.new_record()
-                return
+        if isinstance(storage, RawBytes):  # imported memory of a dtype held as bytes
+            self._hold(storage.storage, storage.dtype, True, memory.new_record())
+            return
         dtype = memory.dtype_of(storage)
         if memory.holds_natively(dtype) and memory.is_aligned(storage):
-            self._data, self._dtype, self._raw = storage, dtype, False
+            self._hold(storage, dtype, False, memory.new_record())
         else:
             # Memory the device cannot compute with as it is (a byte-swapped
             # view, an element misaligned for its loads): its bytes, in place.
-            self._data, self._dtype, self._raw = memory.raw_bytes(storage), dtype, True
-        self._record = memory.new_record()
+            self._hold(memory.raw_bytes(storage), dtype, True, memory.new_record())
+
+    def _hold(self, storage: Any, dtype: np.dtype[Any], raw: bool, record: Any) -> None:
+        self._data, self._dtype, self._raw, self._record = storage, dtype, raw, record
 
     # --- making buffers over storage -------------------------------------------------------
 
