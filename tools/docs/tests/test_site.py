@@ -132,7 +132,12 @@ def _docstring(cls: type, name: str) -> str:
     """The first docstring of ``name`` along ``cls``'s MRO, as Python finds the attribute."""
     for klass in cls.__mro__:
         if name in vars(klass):
-            doc = inspect.getdoc(vars(klass)[name])
+            value = vars(klass)[name]
+            if not (callable(value) or isinstance(value, (property, classmethod, staticmethod))):
+                # A value set by an implementation (its `memory`): the page shows the
+                # attribute as the class declaring it documents it.
+                continue
+            doc = inspect.getdoc(value)
             if doc:
                 return doc
     pytest.fail(f"{cls.__qualname__}.{name} has no docstring in any of its classes")
