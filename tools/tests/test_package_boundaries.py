@@ -43,11 +43,7 @@ def test_buffer_core_has_no_import_cycle() -> None:
     src = PACKAGES / "buffer-core" / "src"
     modules = {_module_name(path, src): path for path in src.rglob("*.py")}
     graph = {
-        name: {
-            imported
-            for imported in _imports(path)
-            if imported in modules and imported != name
-        }
+        name: {imported for imported in _imports(path) if imported in modules and imported != name}
         for name, path in modules.items()
     }
     cycles = []
