@@ -59,7 +59,15 @@ class Buffer(buffer_core.Buffer):
         return cls(host_bytes_of(bytes_like))
 
     def as_numpy_array(self) -> npt.NDArray[Any]:
+        # Fast path: the array itself (buffer-core would ask the memory).
         return self._data
+
+    def as_array_like(self) -> npt.NDArray[Any]:
+        # Fast path: host memory has no pending work to finish first.
+        return self._data
+
+    def __len__(self) -> int:
+        return len(self._data)
 
     def __getitem__(self, key: slice) -> Self:
         # Fast path: every shard read slices; NumPy checks a plain slice's

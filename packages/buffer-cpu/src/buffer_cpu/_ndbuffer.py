@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable
-from typing import Any, Literal, Self
+from collections.abc import Iterable, Sequence
+from typing import Any, Literal, Self, SupportsIndex
 
 import numpy as np
 import numpy.typing as npt
@@ -15,8 +15,11 @@ from buffer_core.implementing import (
     check_allocation,
     convert_fill_value,
     host_all_equal,
+    parse_axes,
     parse_dtype,
+    parse_newshape,
     parse_order,
+    parse_permutation,
     parse_shape,
 )
 from buffer_cpu._memory import HOST_MEMORY, allocate_host
@@ -73,6 +76,16 @@ class NDBuffer(buffer_core.NDBuffer):
         return cls(data)
 
     @classmethod
+    def empty(
+        cls, shape: tuple[int, ...], dtype: npt.DTypeLike, order: Literal["C", "F"] = "C"
+    ) -> Self:
+        # Fast path: one np.empty call.
+        dims, parsed = allocation_layout(parse_shape(shape), parse_dtype(dtype))
+        layout = parse_order(order)
+        check_allocation(dims, parsed)
+        return cls(_allocate(dims, parsed, layout, zeroed=False))
+
+    @classmethod
     def from_numpy_array(cls, array_like: npt.ArrayLike) -> Self:
         # Fast path: NumPy arrays are wrapped as they are.
         if type(array_like) is np.ndarray:
@@ -82,6 +95,45 @@ class NDBuffer(buffer_core.NDBuffer):
     def as_numpy_array(self) -> npt.NDArray[Any]:
         # Fast path: the array itself (buffer-core would ask the memory).
         return self._data
+
+    def as_ndarray_like(self) -> npt.NDArray[Any]:
+        # Fast path: host memory has no pending work to finish first.
+        return self._data
+
+    # zarr's codecs reshape, transpose, convert and copy every chunk: NumPy's
+    # methods are several times cheaper than the array API's module functions,
+    # and a view needs no access record. Refusals are buffer-core's.
+
+    def reshape(self, newshape: tuple[int, ...] | Literal[-1]) -> Self:
+        try:
+            return self.__class__(self._data.reshape(parse_newshape(newshape)))
+        except (TypeError, ValueError):
+            return super().reshape(newshape)
+
+    def squeeze(self, axis: tuple[int, ...]) -> Self:
+        shape = self._data.shape
+        drop = parse_axes(axis, shape)
+        return self.__class__(self._data.reshape([n for i, n in enumerate(shape) if i not in drop]))
+
+    def transpose(self, axes: SupportsIndex | Sequence[SupportsIndex] | None) -> Self:
+        return self.__class__(self._data.transpose(parse_permutation(axes, self._data.ndim)))
+
+    def astype(self, dtype: npt.DTypeLike, order: Literal["K", "A", "C", "F"] = "K") -> Self:
+        target = parse_dtype(dtype)
+        layout = parse_order(order, "KACF")
+        try:
+            return self.__class__(self._data.astype(target, order=layout))
+        except (TypeError, ValueError, OverflowError):
+            return super().astype(target, layout)
+
+    def copy(self) -> Self:
+        return self.__class__(self._data.copy())
+
+    def fill(self, value: Any) -> None:
+        # Fast path: the converted scalar straight into the array (NumPy cannot
+        # fail half way through a 0-d value).
+        self._refuse_if_readonly()
+        self._data[...] = convert_fill_value(value, self._dtype, "value")
 
     def __getitem__(self, key: Any) -> Self:
         # Fast path: NumPy's own indexing, with a trailing Ellipsis so that an
