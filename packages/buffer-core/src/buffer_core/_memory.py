@@ -134,7 +134,7 @@ class Memory(ABC):
         """
         if dtype.hasobject:
             msg = (
-                f"{argument}: this memory cannot hold Python objects (dtype {dtype}); "
+                f"{argument}: {type(self).__name__} cannot hold Python objects (dtype {dtype}); "
                 f"use a fixed-width dtype"
             )
             raise TypeError(msg)

@@ -139,14 +139,6 @@ class DeviceMemory(Memory):
     def holds_natively(self, dtype: np.dtype[Any]) -> bool:
         return holds_natively(dtype)
 
-    def check_dtype(self, dtype: np.dtype[Any], argument: str) -> None:
-        if dtype.hasobject:
-            msg = (
-                f"{argument}: device memory cannot hold Python objects (dtype {dtype}); "
-                f"use a fixed-width dtype"
-            )
-            raise TypeError(msg)
-
     def is_aligned(self, array: Any) -> bool:
         # A misaligned load faults and takes the CUDA context with it (zarr's
         # sharding puts inner chunks at offsets 4 mod 8, viewed as <f8).
