@@ -122,11 +122,26 @@ def test_ratios_pair_ours_with_each_baseline(site: Path, kit: SimpleNamespace) -
     assert first[1] == pytest.approx(1 / 3, rel=0.1)
 
 
-def test_run_files_carry_thresholds_for_compare(site: Path, kit: SimpleNamespace) -> None:
-    """Each run file has every result with the noise threshold in force at that run."""
-    _, run = read_data(site / "data" / "runs" / f"{kit.RUNS_A - 1}.js")
-    assert len(run["results"]) == 6
-    assert all(r["threshold"] >= 0.10 for r in run["results"].values())
+def test_run_files_carry_the_python_verdicts_for_compare(
+    site: Path, fixture_history: SimpleNamespace, kit: SimpleNamespace
+) -> None:
+    """Each run file holds the run judged against the previous commit by compare_runs itself."""
+    from benchkit.compare import compare_runs, pool_runs
+
+    history = load_history(fixture_history.root)
+    number = kit.STEP_RUN  # machine A's runs come first in time order
+    _, data = read_data(site / "data" / "runs" / f"{number}.js")
+    run = history.runs[number]
+    base = pool_runs([history.runs[i] for i in data["base"]["runs"]])
+    expected = compare_runs(history, base, run, Thresholds())
+    assert {r["fullname"]: r["verdict"] for r in data["base"]["rows"]} == {
+        c.fullname: c.verdict for c in expected
+    }
+    row = next(r for r in data["base"]["rows"] if r["fullname"].endswith("test_all_equal[ours]"))
+    assert row["verdict"] == "regression"
+    assert row["words"].endswith("x slower against numpy-limit, zarr")
+    _, first = read_data(site / "data" / "runs" / "0.js")
+    assert first["base"] is None
 
 
 def test_hostile_strings_never_reach_html(site: Path, kit: SimpleNamespace) -> None:

@@ -13,7 +13,14 @@ from pathlib import Path
 
 from benchkit.record import new_run_id, store_run_file
 
-__all__ = ["PROGRESS_FD_ENV", "Suite", "SuiteOutcome", "current_commit", "run_suites"]
+__all__ = [
+    "PROGRESS_FD_ENV",
+    "Suite",
+    "SuiteOutcome",
+    "current_commit",
+    "run_suites",
+    "selection_of",
+]
 
 # pytest's exit status when it collected no test at all.
 _NO_TESTS = 5
@@ -40,6 +47,21 @@ class SuiteOutcome:
     returncode: int
     stored: Path | None
     benchmarks: int
+
+
+# pytest options that leave benchmarks out of a run: such a run is recorded as
+# partial, so what it did not measure is not reported "gone" afterwards.
+_SELECTING = ("-k", "-m", "--deselect", "--lf", "--last-failed", "--sw", "--stepwise")
+_STOPPING = ("-x", "--exitfirst", "--maxfail")
+
+
+def selection_of(pytest_args: Sequence[str]) -> str | None:
+    """The pytest options of a run that measures only some benchmarks, or None for a full run."""
+    for arg in pytest_args:
+        name = arg.split("=", 1)[0]
+        if name in _SELECTING or name in _STOPPING or arg[:2] in {"-k", "-m"}:
+            return " ".join(pytest_args)
+    return None
 
 
 def current_commit(cwd: Path | None = None) -> tuple[str | None, bool]:
@@ -136,6 +158,7 @@ def run_suites(
                         package=suite.package,
                         device=suite.device,
                         keep_samples=keep_samples,
+                        selection=selection_of(pytest_args),
                     )
         if stored is not None:
             _say(f"record: {count} benchmarks of {suite.package} -> {stored}")
