@@ -48,7 +48,7 @@ from benchkit.judge import (
 )
 from benchkit.levels import MachineLevels
 from benchkit.machine import slugify
-from benchkit.wording import judged_speed
+from benchkit.wording import judged_speed, speed
 
 __all__ = [
     "COMMIT_URL_ENV",
@@ -316,6 +316,7 @@ def _run_entry(run: Run) -> dict[str, Any]:
         "dirty": run.dirty,
         "message": run.message,
         "packages": sorted(set(run.packages)),
+        "partial": run.selection,
     }
 
 
@@ -355,7 +356,13 @@ def _write_benchmarks(
                     "devices": set(),
                     "machines": set(),
                     "series": [],
-                    "flags": {"regression": 0, "improvement": 0, "candidate": 0, "drift": 0},
+                    "flags": {
+                        "regression": 0,
+                        "improvement": 0,
+                        "candidate": 0,
+                        "drift": 0,
+                        "resolved": 0,
+                    },
                 },
             )
             chart["tests"].add(latest.base)
@@ -394,6 +401,8 @@ def _write_benchmarks(
             )
             for entry in entries:
                 status = entry["status"]
+                if entry["resolved_by"] is not None:
+                    status = "resolved"  # a regression undone later: not an open one
                 chart["flags"][entry["kind"] if status == "confirmed" else status] += 1
             flags.extend(entries)
     entries_out: list[dict[str, Any]] = []
@@ -457,6 +466,7 @@ def _flag_entries(
                 "after": _finite(flag.after),
                 "change": _finite(flag.change),
                 "words": flag.words,
+                "evidence": _evidence(flag),
                 "threshold": _finite(flag.threshold),
                 "ratio_changes": {k: _finite(v) for k, v in sorted(flag.ratio_changes.items())},
                 "baseline_changes": {
@@ -468,6 +478,23 @@ def _flag_entries(
             }
         )
     return entries
+
+
+def _evidence(flag: Flag) -> str:
+    """What the step was judged on, in words by the one ratio convention."""
+
+    def said(changes: dict[str, float] | Any) -> str:
+        return ", ".join(
+            f"{impl} {speed(1.0 + change)}"
+            for impl, change in sorted(changes.items())
+            if change > -1.0
+        )
+
+    if flag.judged_on == "time":
+        return "time (no baseline)"
+    if flag.status == "drift":
+        return f"baselines moved too: {said(flag.baseline_changes)}"
+    return f"ours / baseline: {said(flag.ratio_changes)}"
 
 
 def _label_series(series: list[dict[str, Any]]) -> None:
