@@ -228,3 +228,26 @@ def test_commit_url_environment_variable_overrides_the_remote(
     monkeypatch.setenv("BENCHKIT_COMMIT_URL", "none")
     assert main(["dashboard", "--results", root, "--out", str(out)]) == 0
     assert '"commit_url":null' in (out / "data" / "index.js").read_text()
+
+
+@pytest.mark.parametrize(
+    ("args", "partial"),
+    [
+        ([], False),
+        (["-q", "--benchmark-min-rounds=3"], False),
+        (["-k", "all_equal"], True),
+        (["-kall_equal"], True),
+        (["-m", "not slow"], True),
+        (["--deselect=x.py::t"], True),
+        (["-x"], True),
+    ],
+)
+def test_selection_of_marks_runs_that_choose_some_benchmarks(
+    args: list[str], partial: bool
+) -> None:
+    """pytest options that leave benchmarks out make the run partial, with the options named."""
+    from benchkit.suites import selection_of
+
+    assert (selection_of(args) is not None) == partial
+    if partial:
+        assert selection_of(args) == " ".join(args)

@@ -49,7 +49,11 @@ def relative_threshold(baseline: Sequence[float], config: DetectorConfig) -> flo
     """
     if len(baseline) < config.min_samples:
         return config.min_relative_change
-    center = statistics.median(baseline)
+    return _threshold_around(baseline, statistics.median(baseline), config)
+
+
+def _threshold_around(baseline: Sequence[float], center: float, config: DetectorConfig) -> float:
+    """:func:`relative_threshold` for a baseline whose median ``center`` is known."""
     if center <= 0:
         return config.min_relative_change
     mad = statistics.median(abs(value - center) for value in baseline)
@@ -93,7 +97,7 @@ def _scan(
         if len(baseline) < config.min_samples or center <= 0:
             index += 1
             continue
-        threshold = relative_threshold(baseline, config)
+        threshold = _threshold_around(baseline, center, config)
         following = values[index : min(index + config.confirm, end)]
         deviations = [value / center - 1.0 for value in following]
         side = 1 if deviations[0] > threshold else -1 if deviations[0] < -threshold else 0
@@ -141,5 +145,7 @@ def prefix_level_thresholds(values: Sequence[float], config: DetectorConfig) -> 
         if index < end:
             _scan(values, end, config, index, tail)
         start = tail[-1].index if tail else 0
-        thresholds.append(relative_threshold(values[start:end][-config.window :], config))
+        # Sliced from the window's start: values[start:end] would copy the whole level.
+        window = values[max(start, end - config.window) : end]
+        thresholds.append(relative_threshold(window, config))
     return thresholds

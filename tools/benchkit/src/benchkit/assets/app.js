@@ -557,7 +557,7 @@
       const bench = benches.get(f.bench);
       const resolvedRun = f.resolved_by !== null && f.resolved_by !== undefined ? INDEX.runs[f.resolved_by] : null;
       return el("tr", { class: f.status === "drift" ? "drift" : resolvedRun ? "resolved" : f.kind, "data-status": f.status,
-        "data-resolved": resolvedRun ? "1" : null },
+        "data-resolved": resolvedRun ? "1" : null, "data-fullname": f.fullname, "data-kind": f.kind },
         el("td", { class: "verdict" }, el("span", { class: "glyph", style: `color:${FLAG_CLASSES[flagClass(f)].color}` },
           FLAG_CLASSES[flagClass(f)].text), " " + (f.status === "drift" ? "drift" : f.kind),
         f.status === "candidate" ? el("span", { class: "badge pending" }, "candidate") : null,
