@@ -18,7 +18,6 @@ from benchkit.compare import compare_runs, pool_runs, previous_commit_runs
 from benchkit.config import load_thresholds
 from benchkit.history import History, load_history
 from benchkit.judge import baselines_by_ours, flag_history, judge_against
-from benchkit.levels import MachineLevels
 from benchkit.site import build_site
 
 pytestmark = pytest.mark.browser
@@ -48,8 +47,8 @@ def open_site(browser: Any, tmp_path: Path) -> Iterator[Any]:
 
 
 def _shown_compare(page: Any) -> dict[str, str]:
-    page.wait_for_selector("#compare-table tbody tr")
-    rows = page.locator("#compare-table tbody tr")
+    page.wait_for_selector("#compare-table")
+    rows = page.locator("#compare-table tbody tr, #compare-baselines tbody tr")
     return dict(
         zip(
             rows.evaluate_all("rs => rs.map(r => r.dataset.fullname)"),
@@ -67,7 +66,7 @@ def _check_compare_views(open_site: Any, history: History, thresholds: Any, runs
         for position, run in enumerate(machine_runs):
             if history.runs.index(run) not in runs:
                 continue
-            earlier = previous_commit_runs(machine_runs, position)
+            earlier = previous_commit_runs(machine_runs, position, other_commit=True)
             if not earlier:
                 continue
             expected = compare_runs(history, pool_runs(earlier), run, thresholds)
@@ -102,19 +101,16 @@ def _check_flags(open_site: Any, history: History, thresholds: Any) -> None:
 
 
 def _check_ratio_table(open_site: Any, history: History, thresholds: Any) -> None:
-    """Ours vs zarr: each latest verdict is judge_against with the ratio's threshold."""
+    """Ours vs zarr: each latest verdict is judge_against with the benchmark's floor."""
     machines = {run.machine_key for run in history.runs}
     main = max(machines, key=lambda m: (sum(r.machine_key == m for r in history.runs), m))
     runs = [run for run in history.runs if run.machine_key == main]
-    levels = MachineLevels(runs, thresholds)
     expected: dict[str, str] = {}
-    for position, run in enumerate(runs):
+    for run in runs:
         for fullname, baselines in baselines_by_ours(run).items():
             if "zarr" in baselines:
-                threshold = levels.ratio_thresholds(fullname, position).get("zarr", 0.0)
-                expected[fullname] = judge_against(
-                    run.results[fullname], baselines["zarr"], threshold
-                )
+                floor = thresholds.for_benchmark(fullname).min_relative_change
+                expected[fullname] = judge_against(run.results[fullname], baselines["zarr"], floor)
     page = open_site(history, "#view=ratios", thresholds)
     table = page.locator(".ratio-section[data-baseline='zarr'] .ratio-table tbody tr")
     table.first.wait_for()

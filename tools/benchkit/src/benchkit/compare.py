@@ -241,20 +241,26 @@ def compare_runs(
     return comparisons
 
 
-def previous_commit_runs(machine_runs: Sequence[Run], position: int) -> list[Run]:
+def previous_commit_runs(
+    machine_runs: Sequence[Run], position: int, *, other_commit: bool = False
+) -> list[Run]:
     """The runs of the commit recorded before ``machine_runs[position]`` (oldest first), or none.
 
     One run decides nothing on a busy machine: the summary and the dashboard
-    judge a run against all runs of the previous commit, pooled.
+    judge a run against all runs of the previous commit, pooled. With
+    ``other_commit`` (the dashboard), earlier runs of the run's own commit are
+    passed over: the previous commit is the last one that is not this one.
     """
-    if position <= 0:
-        return []
-    last = machine_runs[position - 1]
-    return [
+    head = machine_runs[position]
+    earlier = [
         run
         for run in machine_runs[:position]
-        if run.commit == last.commit and run.dirty == last.dirty
+        if not (other_commit and run.commit == head.commit and run.dirty == head.dirty)
     ]
+    if not earlier:
+        return []
+    last = earlier[-1]
+    return [run for run in earlier if run.commit == last.commit and run.dirty == last.dirty]
 
 
 def pair_warnings(base: Run, head: Run) -> list[str]:

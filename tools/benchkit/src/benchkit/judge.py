@@ -173,9 +173,10 @@ def judge_against(
 ) -> Literal["faster", "slower", "same"]:
     """Ours against a baseline measured in the same run: beyond ``threshold`` and the ranges apart.
 
-    ``threshold`` is the noise of ``ours / baseline`` over the history (the
-    ratio's level threshold); the ratio's range is our quartiles over the
-    baseline's opposite ones, as :func:`judge_pair` uses.
+    ``threshold`` is the smallest difference ever called (the benchmark's
+    ``min_relative_change``); the ratio's range is our quartiles over the
+    baseline's opposite ones, as :func:`judge_pair` uses, so a difference the
+    run's own spread covers is "same".
     """
     o, b = ours.stats, baseline.stats
     side = _moved(o.median / b.median - 1.0, threshold, o.q1 / b.q3, o.q3 / b.q1, (1.0, 1.0))

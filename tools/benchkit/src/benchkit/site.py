@@ -180,7 +180,7 @@ def _build(
 
     benchmarks, flags = _write_benchmarks(out, by_machine, run_index, thresholds)
     _write_runs(out, history, by_machine, run_index, levels, thresholds)
-    ratio_machines = _write_ratios(out, by_machine, run_index, levels)
+    ratio_machines = _write_ratios(out, by_machine, run_index, thresholds)
     index = {
         "generated": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "commit_url": commit_url,
@@ -522,14 +522,14 @@ def _write_runs(
     """One file per run: the run judged against the previous commit here, by the Python rule.
 
     The compare view only renders these verdicts; it never judges. The base is
-    what ``nox -s bench`` summarizes against: the previous commit's runs on the
-    same machine, pooled. Other pairs are ``nox -s bench-compare``'s job.
+    the runs of the previous other commit on the same machine, pooled. Other
+    pairs are ``nox -s bench-compare``'s job.
     """
     for machine_runs in by_machine.values():
         for position, run in enumerate(machine_runs):
             number = run_index[id(run)]
             payload: dict[str, Any] = {"run": number, "base": None}
-            earlier = previous_commit_runs(machine_runs, position)
+            earlier = previous_commit_runs(machine_runs, position, other_commit=True)
             if earlier:
                 base = pool_runs(earlier)
                 comparisons = compare_runs(
@@ -564,7 +564,7 @@ def _write_ratios(
     out: Path,
     by_machine: dict[str, list[Run]],
     run_index: dict[int, int],
-    levels: dict[str, MachineLevels],
+    thresholds: Thresholds,
 ) -> list[dict[str, Any]]:
     """Our median over each baseline's median, per pair and run, one file per machine.
 
@@ -584,7 +584,7 @@ def _write_ratios(
                 if result.impl is not None and is_ours(result):
                     variants[result.group or result.base].add(result.variant)
                     functions[result.base].add(result.fullname)
-        for position, run in enumerate(runs):
+        for run in runs:
             pairs = baselines_by_ours(run)
             for fullname, baselines in sorted(pairs.items()):
                 ours = run.results[fullname]
@@ -616,8 +616,12 @@ def _write_ratios(
                             _sig(baseline.stats.median),
                         ]
                     )
-                    threshold = levels[machine].ratio_thresholds(fullname, position).get(impl)
-                    verdict = judge_against(ours, baseline, threshold or 0.0)
+                    # Ours against a baseline in one run is a difference, not a change:
+                    # its noise is the run's own spread (the quartiles) and the floor
+                    # under which no difference is called; the ratio's history has
+                    # moved with every change of ours and would hide a 3x gap.
+                    floor = thresholds.for_benchmark(fullname).min_relative_change
+                    verdict = judge_against(ours, baseline, floor)
                     entry["latest"] = {
                         "run": run_index[id(run)],
                         "ratio": _sig(ratio),
@@ -649,7 +653,8 @@ def _family(ours: BenchResult, functions: dict[str, set[str]]) -> str:
 def _headlines(series: list[dict[str, Any]]) -> dict[str, str]:
     """Per baseline: "ours faster in N of M, slower in K beyond noise" on the latest runs."""
     headlines: dict[str, str] = {}
-    for baseline in sorted({s["baseline"] for s in series}):
+    # zarr's buffers first: the view answers "ours vs zarr" before the hardware limits.
+    for baseline in sorted({s["baseline"] for s in series}, key=lambda b: (b != "zarr", b)):
         latest = [s["latest"]["verdict"] for s in series if s["baseline"] == baseline]
         faster, slower = latest.count("faster"), latest.count("slower")
         headlines[baseline] = (

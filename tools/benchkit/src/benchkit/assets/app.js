@@ -618,7 +618,7 @@
     const order = { regression: 0, improvement: 1, drift: 2, same: 3, new: 4, gone: 5, baseline: 6 };
     rows.sort((x, y) => order[x.verdict] - order[y.verdict] || (y.ratio || 0) - (x.ratio || 0) || (x.fullname < y.fullname ? -1 : 1));
     const short = (name) => name.split("::").slice(-1)[0];
-    const table = el("table", { id: "compare-table" },
+    const tableOf = (rows, id) => el("table", { id },
       el("thead", {}, el("tr", {}, el("th", {}, "benchmark"), ...["base", "candidate", "candidate/base"].map((t) =>
         el("th", { class: "num" }, t)), el("th", {}, "verdict"), el("th", {}, "in words"), el("th", {}, "why"))),
       el("tbody", {}, rows.map((r) => el("tr", { class: r.verdict, title: r.fullname, "data-fullname": r.fullname,
@@ -627,6 +627,11 @@
         el("td", { class: "num" }, r.head),
         el("td", { class: "num" }, r.ratio === null ? "–" : r.ratio.toFixed(3)),
         el("td", { class: "verdict" }, r.verdict), el("td", { class: "words" }, r.words), el("td", { class: "why" }, r.why)))));
+    // Baselines are context: folded away under the table of ours, as bench-compare lists them apart.
+    const context = rows.filter((r) => !r.ours);
+    const table = tableOf(rows.filter((r) => r.ours), "compare-table");
+    const folded = context.length ? el("details", { id: "compare-context" },
+      el("summary", {}, `${context.length} baseline(s): context, not judged`), tableOf(context, "compare-baselines")) : null;
     const pooled = data.base.runs.length > 1 ? ` (${data.base.runs.length} runs pooled)` : "";
     holder.replaceChildren(
       el("p", { class: "summary", id: "count" },
@@ -637,7 +642,7 @@
         "Ratios are candidate time / base time (below 1: the candidate is faster). ",
         INDEX.rule + " For any other pair: nox -s bench-compare -- BASE HEAD."),
       ...data.base.warnings.map((w) => el("p", { class: "warning" }, "Warning: " + w)),
-      table);
+      ...[table, folded].filter(Boolean));
   }
 
   // ---- ours vs zarr -------------------------------------------------------------------------
@@ -694,14 +699,21 @@
       const grid = el("div", { class: "grid small-multiples" });
       section.append(grid);
       for (const [family, members] of [...families.entries()].sort()) {
+        // A legend below the plot grows the card by a line per member; beyond a
+        // few, Plotly squeezes it into a scrolling box, so hover and the table name them.
+        const legend = members.length > 1 && members.length <= SMALL_LEGEND;
+        const plot = el("div", { class: "plot", style: `height:${240 + (legend ? 18 * members.length : 0)}px` });
         const card = el("article", { class: "card ratio-card" }, el("h3", {}, family),
-          el("div", { class: "path" }, `${members.length} operation${members.length > 1 ? "s" : ""}`), el("div", { class: "plot" }));
+          el("div", { class: "path" }, `${members.length} operation${members.length > 1 ? "s" : ""}` +
+            (members.length > SMALL_LEGEND ? "; hover a line for its name" : "")), plot);
         grid.append(card);
         await drawRatioChart(card, members, baseline, name);
         if (!view.isConnected) return;
       }
     }
   }
+
+  const SMALL_LEGEND = 6;
 
   async function drawRatioChart(card, series, baseline, name) {
     const styles = seriesStyles(series.map(() => ({})));
@@ -731,8 +743,8 @@
     // Plotly reads its own markup in titles: the baseline's name is escaped like every other.
     const ytitle = esc("ours / " + name);
     await Plotly.newPlot(card.querySelector(".plot"), traces, {
-      margin: { l: 64, r: 10, t: 10, b: 40 }, hovermode: "closest",
-      showlegend: series.length > 1, legend: { orientation: "h", x: 0, y: -0.25, yanchor: "top", font: { size: 10 } },
+      margin: { l: 64, r: 10, t: 10, b: 10 }, hovermode: "closest",
+      showlegend: series.length > 1 && series.length <= SMALL_LEGEND, legend: { orientation: "h", x: 0, y: -0.02, yanchor: "top", font: { size: 10 } },
       xaxis: { ...xAxis(allPoints), title: null, showticklabels: false },
       yaxis: state.scale === "linear" ? linearAxis(".2~f", ytitle) : logAxis(lo, hi, (v) => trim(v) + "×", ytitle),
       shapes: [{ type: "line", xref: "paper", x0: 0, x1: 1, y0: 1, y1: 1, line: { dash: "dot", color: "#667085" } }],
