@@ -169,6 +169,5 @@ def test_two_concurrent_builds_leave_a_complete_site(
         _, err = build.communicate(timeout=300)
         assert build.returncode == 0, err
     _site_is_complete(site)
-    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".site.")) == [
-        ".site.lock"
-    ]
+    # Nothing is left beside the site: no staging folder, no old copy, no lock file.
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".site")) == []

@@ -19,6 +19,7 @@ import hashlib
 import importlib.util
 import json
 import math
+import os
 import re
 import shutil
 import subprocess
@@ -241,21 +242,21 @@ def _check_out(out: Path) -> None:
 def _swap_in(staging: Path, out: Path) -> None:
     """Replace ``out`` by the finished ``staging`` folder.
 
-    Concurrent builds into one folder take turns here (an advisory lock beside
-    it), so each swap moves a complete site in; the last one to finish wins.
+    Concurrent builds into one folder take turns here, each swap moving a
+    complete site in; the last one to finish wins. The lock is on the parent
+    folder itself, so no lock file is left in the results tree.
     """
-    lock_path = out.parent / f".{out.name}.lock"
     retired: Path | None = None
-    with lock_path.open("a") as lock:
+    lock = os.open(out.parent, os.O_RDONLY)
+    try:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        try:
-            _check_out(out)
-            if out.exists():
-                retired = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=out.parent))
-                out.replace(retired / "site")
-            staging.replace(out)
-        finally:
-            fcntl.flock(lock, fcntl.LOCK_UN)
+        _check_out(out)
+        if out.exists():
+            retired = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=out.parent))
+            out.replace(retired / "site")
+        staging.replace(out)
+    finally:
+        os.close(lock)  # closing releases the lock
     if retired is not None:
         shutil.rmtree(retired, ignore_errors=True)
 
