@@ -659,8 +659,8 @@ def _headlines(series: list[dict[str, Any]]) -> dict[str, str]:
         latest = [s["latest"]["verdict"] for s in series if s["baseline"] == baseline]
         faster, slower = latest.count("faster"), latest.count("slower")
         headlines[baseline] = (
-            f"ours faster in {faster} of {len(latest)}, slower in {slower} beyond noise"
-            f" (latest run of each; the other {len(latest) - faster - slower} the same within noise)"
+            f"ours faster in {faster} of {len(latest)}, slower in {slower} beyond noise;"
+            f" {len(latest) - faster - slower} the same within noise (latest run of each)"
         )
     return headlines
 
