@@ -251,3 +251,15 @@ def test_selection_of_marks_runs_that_choose_some_benchmarks(
     assert (selection_of(args) is not None) == partial
     if partial:
         assert selection_of(args) == " ".join(args)
+
+
+def test_a_selection_that_leaves_a_suite_nothing_is_not_a_failure(
+    project: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """-k matching nothing in a suite (warnings as errors, as in this repository): exit 0, no record."""
+    (project / "pytest.ini").write_text("[pytest]\nfilterwarnings = error\n")
+    monkeypatch.chdir(project)
+    args = ["run", "--results", "results", "--suite", "demo", "benchmarks", "cpu"]
+    assert main([*args, "-k", "matches_nothing"]) == 0
+    assert "nothing recorded (pytest exit 5)" in capsys.readouterr().out
+    assert not (project / "results").exists() or not any((project / "results").rglob("*.json"))

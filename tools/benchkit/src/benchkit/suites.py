@@ -24,6 +24,7 @@ __all__ = [
 
 # pytest's exit status when it collected no test at all.
 _NO_TESTS = 5
+_NOTHING_RUN_WARNING = "pytest_benchmark.logger.PytestBenchmarkWarning"
 # Lines of pytest's output shown on the console when a logged suite fails.
 _FAILURE_LINES = 15
 # The pipe on which benchkit.pytest_plugin reports collected and finished tests.
@@ -138,6 +139,11 @@ def run_suites(
                 "benchkit.pytest_plugin",
                 "--benchmark-only",
                 f"--benchmark-json={report}",
+                # A selection (-k) that leaves a suite nothing to run makes
+                # pytest-benchmark warn, and the repository's pytest settings turn
+                # warnings into errors: that suite measured nothing, it did not fail.
+                "-W",
+                f"ignore::{_NOTHING_RUN_WARNING}",
                 *pytest_args,
             ]
             if log is None:
