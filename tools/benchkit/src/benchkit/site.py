@@ -180,14 +180,17 @@ def _build(
     levels = {machine: MachineLevels(runs, thresholds) for machine, runs in by_machine.items()}
 
     benchmarks, flags = _write_benchmarks(out, by_machine, run_index, thresholds)
-    _write_runs(out, history, by_machine, run_index, levels, thresholds)
+    compared = _write_runs(out, history, by_machine, run_index, levels, thresholds)
     ratio_machines = _write_ratios(out, by_machine, run_index, thresholds)
     index = {
         "generated": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "commit_url": commit_url,
         "docs_url": docs_url,
         "machines": [_machine_entry(key, runs) for key, runs in sorted(by_machine.items())],
-        "runs": [_run_entry(run) for run in history.runs],
+        "runs": [
+            {**_run_entry(run), "compared": number in compared}
+            for number, run in enumerate(history.runs)
+        ],
         "benchmarks": benchmarks,
         "flags": flags,
         "ratio_machines": ratio_machines,
@@ -519,13 +522,14 @@ def _write_runs(
     run_index: dict[int, int],
     levels: dict[str, MachineLevels],
     thresholds: Thresholds,
-) -> None:
+) -> set[int]:
     """One file per run: the run judged against the previous commit here, by the Python rule.
 
     The compare view only renders these verdicts; it never judges. The base is
     the runs of the previous other commit on the same machine, pooled. Other
-    pairs are ``nox -s bench-compare``'s job.
+    pairs are ``nox -s bench-compare``'s job. Returns the runs that have a base.
     """
+    compared: set[int] = set()
     for machine_runs in by_machine.values():
         for position, run in enumerate(machine_runs):
             number = run_index[id(run)]
@@ -536,6 +540,7 @@ def _write_runs(
                 comparisons = compare_runs(
                     history, base, run, thresholds, levels=levels[run.machine_key]
                 )
+                compared.add(number)
                 payload["base"] = {
                     "runs": [run_index[id(r)] for r in earlier],
                     "commit": base.short_commit,
@@ -543,6 +548,7 @@ def _write_runs(
                     "rows": [_comparison_row(item) for item in comparisons],
                 }
             _write_data(out / "data" / "runs" / f"{number}.js", f"runs/{number}", payload)
+    return compared
 
 
 def _comparison_row(item: Any) -> dict[str, Any]:

@@ -591,7 +591,10 @@
       view.append(el("p", { class: "muted" }, "No runs recorded."));
       return;
     }
-    const head = candidates.find(([run]) => run.id === state.head) || candidates[candidates.length - 1];
+    // By default the newest run that has something to compare with (a new
+    // machine's first run has none).
+    const head = candidates.find(([run]) => run.id === state.head) ||
+      candidates.filter(([run]) => run.compared).slice(-1)[0] || candidates[candidates.length - 1];
     const select = el("select", { id: "head" }, candidates.slice().reverse().map(([run]) =>
       el("option", { value: run.id }, runLabel(run))));
     select.value = head[0].id;
