@@ -364,3 +364,39 @@ def test_drift_and_a_step_of_ours_on_the_page(
     else:
         assert _fills(card, BAD) == 1
     context.close()
+
+
+def test_a_hostile_baseline_name_is_text_in_every_ratio_label(
+    browser: Any, tmp_path: Path, kit: SimpleNamespace
+) -> None:
+    """A baseline named like markup reaches the Ours vs zarr view, y-axis title included, as text."""
+    import datetime as dt
+
+    from benchkit.record import new_run_id, store_run_file
+
+    root = tmp_path / "r"
+    start = dt.datetime(2025, 5, 1, tzinfo=dt.UTC)
+    for number in range(3):
+        entries = [
+            kit.bench_entry(f"{kit.CPU_FILE}::test_h[ours]", 1e-3, group="h", impl="ours"),
+            kit.bench_entry(
+                f"{kit.CPU_FILE}::test_h[{kit.HOSTILE}]", 2e-3, group="h", impl=kit.HOSTILE
+            ),
+        ]
+        when = start + dt.timedelta(hours=number)
+        commit = f"{number + 1:04x}".ljust(40, "e")
+        raw = kit.raw_run(entries, machine_key=kit.MACHINE_A, commit=commit, when=when)
+        store_run_file(root, raw, run_id=new_run_id(commit, now=when), package="p", device="cpu")
+    build_site(load_history(root), tmp_path / "site")
+    context = browser.new_context(viewport={"width": 1200, "height": 900})
+    page = context.new_page()
+    dialogs: list[str] = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    page.goto((tmp_path / "site" / "index.html").resolve().as_uri() + "#view=ratios")
+    card = page.locator(".ratio-card[data-rendered='1']")
+    expect(card).to_have_count(1)
+    assert card.locator(".ytitle").text_content() == f"ours / {kit.HOSTILE}"
+    assert page.locator(".ratio-section > h2").inner_text() == f"ours / {kit.HOSTILE}"
+    assert page.locator("#view img").count() == 0
+    assert dialogs == []
+    context.close()
