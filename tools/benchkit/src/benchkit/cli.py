@@ -43,6 +43,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _compare(args)
         facts = collect_machine_facts()
         print(json.dumps({"machine_key": machine_key(facts), **facts.to_machine_info()}, indent=2))
+    except BrokenPipeError:
+        # The reader went away (`bench-compare | head`): nothing more can be said
+        # to it, and Python's own flush at exit must not fail again.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 2
     except (ValueError, TypeError, OSError) as exc:
         return _error(args.command, str(exc))
     except Exception as exc:  # noqa: BLE001  # exit 1 means "regression": a crash must not

@@ -132,18 +132,19 @@ class PairVerdict:
 
     @property
     def reason(self) -> str:
-        """One short phrase: why this verdict."""
+        """One short phrase: why this verdict, every change said in words."""
         if self.verdict in {"new", "gone"}:
             return f"only in {'head' if self.verdict == 'new' else 'base'}"
         if self.judged_on == "time":
-            return f"time, threshold ±{self.time_threshold:.0%}"
+            return f"time, noise ±{self.time_threshold:.0%}"
         ratios = ", ".join(
-            f"/{impl} {change:+.0%} (±{threshold:.0%})"
+            f"/{impl} {speed(1.0 + change)} (noise ±{threshold:.0%})"
             for impl, (change, threshold) in sorted(self.ratio_changes.items())
         )
         if self.verdict == "drift":
             shared = ", ".join(
-                f"{impl} {change:+.0%}" for impl, change in sorted(self.baseline_changes.items())
+                f"{impl} {speed(1.0 + change)}"
+                for impl, change in sorted(self.baseline_changes.items())
             )
             return f"baselines moved too ({shared}); ratio {ratios}"
         beyond = any(abs(c) > t for c, t in self.ratio_changes.values())
