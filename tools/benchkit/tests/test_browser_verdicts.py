@@ -127,10 +127,12 @@ def _check_ratio_table(open_site: Any, history: History, thresholds: Any) -> Non
 
 @pytest.mark.skipif(not REAL_HISTORY.is_dir(), reason="no bench-results/ in this checkout")
 def test_the_page_shows_the_python_verdicts_on_the_real_history(open_site: Any) -> None:
-    """bench-results/: every run's compare table, every flag and every latest ours/zarr verdict."""
+    """bench-results/: the newest runs' compare tables, every flag, every latest ours/zarr verdict."""
     history = load_history(REAL_HISTORY)
     thresholds = load_thresholds(REAL_HISTORY / "benchkit.toml")
-    checked = _check_compare_views(open_site, history, thresholds, list(range(len(history.runs))))
+    # The newest 40 runs: a page per run, so the test's time stays bounded as the history grows.
+    newest = list(range(max(0, len(history.runs) - 40), len(history.runs)))
+    checked = _check_compare_views(open_site, history, thresholds, newest)
     assert checked >= 1
     _check_flags(open_site, history, thresholds)
     _check_ratio_table(open_site, history, thresholds)
