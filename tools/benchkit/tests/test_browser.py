@@ -10,7 +10,6 @@ from __future__ import annotations
 import itertools
 import os
 import re
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from types import SimpleNamespace
@@ -22,44 +21,6 @@ from benchkit.history import load_history
 from benchkit.site import build_site
 
 pytestmark = pytest.mark.browser
-
-FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-
-
-def _chromium() -> str | None:
-    for candidate in (os.environ.get("BENCHKIT_CHROMIUM"), "chromium", "chromium-browser"):
-        if candidate and (found := shutil.which(candidate)):
-            return found
-    return None
-
-
-def _unavailable(reason: str) -> None:
-    if os.environ.get("BENCHKIT_REQUIRE_BROWSER") == "1":
-        pytest.fail(f"{reason}, and BENCHKIT_REQUIRE_BROWSER=1 demands the browser test")
-    pytest.skip(reason)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    executable = _chromium()
-    if executable is None:
-        _unavailable("Chromium is not installed (apt-get install chromium)")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        _unavailable("the playwright package is not installed (benchkit[test])")
-    with sync_playwright() as playwright:
-        instance = playwright.chromium.launch(executable_path=executable, args=FLAGS)
-        yield instance
-        instance.close()
 
 
 @pytest.fixture
@@ -152,7 +113,9 @@ def test_regressions_view_shows_the_known_step(page_on: Any, kit: SimpleNamespac
     assert "regression" in text
     assert "test_all_equal[ours]" in text
     assert rows.first.locator("a[href^='https://example.org/c/']").count() == 1
-    assert "baselines moved too: zarr +" in rows.nth(2).inner_text()
+    drift = rows.nth(2).inner_text()
+    assert re.search(r"baselines moved too: zarr 1\.\d\dx slower", drift), drift
+    assert "same (within noise): time 1." in drift
     assert _count(page).startswith("1 confirmed (counted), 1 candidate(s), 1 drift.")
     page.select_option("#status", "confirmed")
     expect(page.locator("#flags tbody tr")).to_have_count(1)
@@ -292,46 +255,51 @@ def test_screenshot_of_each_view(
 def test_compare_view_from_the_url(
     page_on: Any, fixture_history: SimpleNamespace, kit: SimpleNamespace
 ) -> None:
-    """Two run ids in the URL give their ratio table with the regression on top."""
+    """A run id in the URL gives its table against the previous commit, the regression on top."""
     ids = fixture_history.run_ids_a
-    page = page_on(f"#view=compare&base={ids[kit.STEP_RUN - 1]}&head={ids[kit.STEP_RUN]}")
+    page = page_on(f"#view=compare&head={ids[kit.STEP_RUN]}")
     page.wait_for_selector("#compare-table tbody tr")
     first = page.locator("#compare-table tbody tr").first.inner_text()
     assert "test_all_equal[ours]" in first
     assert "regression" in first
-    assert page.locator("#base").input_value() == ids[kit.STEP_RUN - 1]
+    assert re.search(r"\d\.\d\dx slower against numpy-limit, zarr", first), first
+    assert page.locator("#head").input_value() == ids[kit.STEP_RUN]
     shown = page.locator("#view").inner_text()
     assert "null" not in shown
     assert "undefined" not in shown
+    assert "candidate" in _count(page)
     assert _count(page).startswith(f"base {fixture_history.commits_a[kit.STEP_RUN - 1][:8]}")
 
 
 def test_ratio_view_draws_ours_against_zarr(page_on: Any) -> None:
-    """#view=ratios draws ours/zarr (and ours/limit) charts with a table of latest ratios."""
+    """#view=ratios: a headline and a sorted table per baseline, then small multiples."""
     page = page_on("#view=ratios")
     page.wait_for_selector(".ratio-card[data-rendered='1'] .main-svg")
-    titles = page.locator(".ratio-card h2").all_inner_texts()
+    titles = page.locator(".ratio-section > h2").all_inner_texts()
     assert "ours / zarr's buffers" in titles
+    headline = page.locator(".ratio-section .headline").first.inner_text()
+    assert re.match(r"ours faster in \d+ of \d+, slower in \d+ beyond noise", headline), headline
     assert page.locator(".ratio-table tbody tr").count() >= 3
+    assert "most history" in page.locator("#machine-note").inner_text()
 
 
 def test_ratio_view_draws_each_chart_once_when_renders_overlap(page_on: Any) -> None:
-    """A render started while an earlier one still awaits its data leaves one card per baseline."""
+    """A render started while an earlier one still awaits its data leaves one card per family."""
     page = page_on("#view=trends")
     base = page.url.split("#")[0]
     # A hash change re-renders at once; the second one lands while the first
     # ratio view still awaits its data.
     page.goto(base + "#view=ratios")
-    page.goto(base + "#view=ratios&q=op")
+    page.goto(base + "#view=ratios&q=e")
     page.wait_for_selector(".ratio-card[data-rendered='1'] .main-svg")
     page.wait_for_timeout(500)
-    cards = page.locator(".ratio-card")
-    titles = [
-        (cards.nth(i).locator("h2").inner_text(), cards.nth(i).locator(".path").inner_text())
-        for i in range(cards.count())
-    ]
-    assert titles
-    assert len(titles) == len(set(titles))  # one card per machine and baseline
+    sections = page.locator(".ratio-section")
+    baselines = [sections.nth(i).get_attribute("data-baseline") for i in range(sections.count())]
+    assert baselines
+    assert len(baselines) == len(set(baselines))
+    for i in range(sections.count()):
+        families = sections.nth(i).locator(".ratio-card h3").all_inner_texts()
+        assert len(families) == len(set(families))  # one card per workload family
 
 
 @pytest.mark.parametrize("view", ["trends", "regressions", "compare", "ratios", "machines"])
@@ -395,4 +363,40 @@ def test_drift_and_a_step_of_ours_on_the_page(
         assert _fills(card, BAD) == 0
     else:
         assert _fills(card, BAD) == 1
+    context.close()
+
+
+def test_a_hostile_baseline_name_is_text_in_every_ratio_label(
+    browser: Any, tmp_path: Path, kit: SimpleNamespace
+) -> None:
+    """A baseline named like markup reaches the Ours vs zarr view, y-axis title included, as text."""
+    import datetime as dt
+
+    from benchkit.record import new_run_id, store_run_file
+
+    root = tmp_path / "r"
+    start = dt.datetime(2025, 5, 1, tzinfo=dt.UTC)
+    for number in range(3):
+        entries = [
+            kit.bench_entry(f"{kit.CPU_FILE}::test_h[ours]", 1e-3, group="h", impl="ours"),
+            kit.bench_entry(
+                f"{kit.CPU_FILE}::test_h[{kit.HOSTILE}]", 2e-3, group="h", impl=kit.HOSTILE
+            ),
+        ]
+        when = start + dt.timedelta(hours=number)
+        commit = f"{number + 1:04x}".ljust(40, "e")
+        raw = kit.raw_run(entries, machine_key=kit.MACHINE_A, commit=commit, when=when)
+        store_run_file(root, raw, run_id=new_run_id(commit, now=when), package="p", device="cpu")
+    build_site(load_history(root), tmp_path / "site")
+    context = browser.new_context(viewport={"width": 1200, "height": 900})
+    page = context.new_page()
+    dialogs: list[str] = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    page.goto((tmp_path / "site" / "index.html").resolve().as_uri() + "#view=ratios")
+    card = page.locator(".ratio-card[data-rendered='1']")
+    expect(card).to_have_count(1)
+    assert card.locator(".ytitle").text_content() == f"ours / {kit.HOSTILE}"
+    assert page.locator(".ratio-section > h2").inner_text() == f"ours / {kit.HOSTILE}"
+    assert page.locator("#view img").count() == 0
+    assert dialogs == []
     context.close()

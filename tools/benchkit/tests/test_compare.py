@@ -94,7 +94,7 @@ def test_cli_exit_status_follows_the_verdicts(
     assert main(["compare", "nope", ids[1], "--results", root]) == 2
     out = capsys.readouterr()
     assert "is not a run id, a recorded commit or a git ref" in out.err
-    assert out.out.splitlines()[-1] == "verdict: ERROR, bad arguments (exit 2)"
+    assert out.out.splitlines()[-1] == "verdict: ERROR, no verdict (exit 2)"
 
 
 def test_a_git_ref_without_a_run_is_told_apart(

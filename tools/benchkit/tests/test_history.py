@@ -126,7 +126,7 @@ def test_entry_without_stats_is_skipped_alone(tmp_path: Path, kit: SimpleNamespa
     assert list(history.runs[0].results) == ["packages/p/benchmarks/t.py::test_ok"]
     assert [s.reason for s in history.skipped] == [
         "benchmark entry 1: missing 'fullname' or 'stats'",
-        "benchmark entry 2: statistics are missing or not numbers",
+        "benchmark entry 2: statistics are missing or not finite numbers",
     ]
     assert history.runs[0].run_id == "file"
 

@@ -228,3 +228,38 @@ def test_commit_url_environment_variable_overrides_the_remote(
     monkeypatch.setenv("BENCHKIT_COMMIT_URL", "none")
     assert main(["dashboard", "--results", root, "--out", str(out)]) == 0
     assert '"commit_url":null' in (out / "data" / "index.js").read_text()
+
+
+@pytest.mark.parametrize(
+    ("args", "partial"),
+    [
+        ([], False),
+        (["-q", "--benchmark-min-rounds=3"], False),
+        (["-k", "all_equal"], True),
+        (["-kall_equal"], True),
+        (["-m", "not slow"], True),
+        (["--deselect=x.py::t"], True),
+        (["-x"], True),
+    ],
+)
+def test_selection_of_marks_runs_that_choose_some_benchmarks(
+    args: list[str], partial: bool
+) -> None:
+    """pytest options that leave benchmarks out make the run partial, with the options named."""
+    from benchkit.suites import selection_of
+
+    assert (selection_of(args) is not None) == partial
+    if partial:
+        assert selection_of(args) == " ".join(args)
+
+
+def test_a_selection_that_leaves_a_suite_nothing_is_not_a_failure(
+    project: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """-k matching nothing in a suite (warnings as errors, as in this repository): exit 0, no record."""
+    (project / "pytest.ini").write_text("[pytest]\nfilterwarnings = error\n")
+    monkeypatch.chdir(project)
+    args = ["run", "--results", "results", "--suite", "demo", "benchmarks", "cpu"]
+    assert main([*args, "-k", "matches_nothing"]) == 0
+    assert "nothing recorded (pytest exit 5)" in capsys.readouterr().out
+    assert not (project / "results").exists() or not any((project / "results").rglob("*.json"))

@@ -96,14 +96,27 @@ def test_the_known_step_is_flagged_and_nothing_else(site: Path, kit: SimpleNames
     assert drift["baseline_changes"]["zarr"] == pytest.approx(0.25, abs=0.05)
     # Only confirmed steps count on the chart badges.
     counts = {b["title"]: b["flags"] for b in index["benchmarks"]}
-    assert counts["all_equal"] == {"regression": 1, "improvement": 0, "candidate": 0, "drift": 0}
+    assert counts["all_equal"] == {
+        "regression": 1,
+        "improvement": 0,
+        "candidate": 0,
+        "drift": 0,
+        "resolved": 0,
+    }
     assert counts["test_from_bytes"] == {
         "regression": 0,
         "improvement": 0,
         "candidate": 0,
         "drift": 1,
+        "resolved": 0,
     }
-    assert counts[kit.HOSTILE] == {"regression": 0, "improvement": 0, "candidate": 1, "drift": 0}
+    assert counts[kit.HOSTILE] == {
+        "regression": 0,
+        "improvement": 0,
+        "candidate": 1,
+        "drift": 0,
+        "resolved": 0,
+    }
 
 
 def test_ratios_pair_ours_with_each_baseline(site: Path, kit: SimpleNamespace) -> None:
@@ -122,11 +135,26 @@ def test_ratios_pair_ours_with_each_baseline(site: Path, kit: SimpleNamespace) -
     assert first[1] == pytest.approx(1 / 3, rel=0.1)
 
 
-def test_run_files_carry_thresholds_for_compare(site: Path, kit: SimpleNamespace) -> None:
-    """Each run file has every result with the noise threshold in force at that run."""
-    _, run = read_data(site / "data" / "runs" / f"{kit.RUNS_A - 1}.js")
-    assert len(run["results"]) == 6
-    assert all(r["threshold"] >= 0.10 for r in run["results"].values())
+def test_run_files_carry_the_python_verdicts_for_compare(
+    site: Path, fixture_history: SimpleNamespace, kit: SimpleNamespace
+) -> None:
+    """Each run file holds the run judged against the previous commit by compare_runs itself."""
+    from benchkit.compare import compare_runs, pool_runs
+
+    history = load_history(fixture_history.root)
+    number = kit.STEP_RUN  # machine A's runs come first in time order
+    _, data = read_data(site / "data" / "runs" / f"{number}.js")
+    run = history.runs[number]
+    base = pool_runs([history.runs[i] for i in data["base"]["runs"]])
+    expected = compare_runs(history, base, run, Thresholds())
+    assert {r["fullname"]: r["verdict"] for r in data["base"]["rows"]} == {
+        c.fullname: c.verdict for c in expected
+    }
+    row = next(r for r in data["base"]["rows"] if r["fullname"].endswith("test_all_equal[ours]"))
+    assert row["verdict"] == "regression"
+    assert row["words"].endswith("x slower against numpy-limit, zarr")
+    _, first = read_data(site / "data" / "runs" / "0.js")
+    assert first["base"] is None
 
 
 def test_hostile_strings_never_reach_html(site: Path, kit: SimpleNamespace) -> None:
@@ -195,3 +223,57 @@ def test_docs_link_must_be_relative_or_http(
     """A docs link the page should never follow is refused, naming the argument."""
     with pytest.raises(ValueError, match=r"^docs_url must be a relative path or an http"):
         build_site(load_history(fixture_history.root), tmp_path / "s", docs_url=url)
+
+
+def test_a_regression_undone_later_is_marked_resolved(tmp_path: Path, kit: SimpleNamespace) -> None:
+    """Ours 1.5x slower from one run, back to its level 12 runs later: the regression is resolved."""
+    import datetime as dt
+
+    from benchkit.record import new_run_id, store_run_file
+
+    root = tmp_path / "r"
+    start = dt.datetime(2025, 7, 1, tzinfo=dt.UTC)
+    for number in range(36):
+        level = 1.5 if 12 <= number < 24 else 1.0
+        noise = 1 + 0.01 * ((number * 7) % 5 - 2)
+        entry = kit.bench_entry(f"{kit.CPU_FILE}::test_undone", 1e-3 * level * noise)
+        when = start + dt.timedelta(hours=number)
+        commit = f"{number + 1:04x}".ljust(40, "d")
+        raw = kit.raw_run([entry], machine_key=kit.MACHINE_A, commit=commit, when=when)
+        store_run_file(root, raw, run_id=new_run_id(commit, now=when), package="p", device="cpu")
+    out = tmp_path / "site"
+    build_site(load_history(root), out)
+    _, index = read_data(out / "data" / "index.js")
+    regression = next(f for f in index["flags"] if f["kind"] == "regression")
+    improvement = next(f for f in index["flags"] if f["kind"] == "improvement")
+    assert regression["resolved_by"] == improvement["run"]
+    assert re.fullmatch(r"1\.[45]\dx slower", regression["words"])
+    assert index["benchmarks"][0]["flags"]["resolved"] == 1
+    assert index["benchmarks"][0]["flags"]["regression"] == 0
+
+
+def test_a_partial_run_is_summarized_as_partial(tmp_path: Path, kit: SimpleNamespace) -> None:
+    """A run recorded with `-k`: the summary says partial and lists no benchmark as gone."""
+    import datetime as dt
+
+    from benchkit.record import new_run_id, store_run_file
+    from benchkit.summary import run_summary
+
+    root = tmp_path / "r"
+    start = dt.datetime(2025, 7, 1, tzinfo=dt.UTC)
+    names = ["test_a[ours]", "test_b[ours]", "test_c[ours]"]
+    for number, chosen in enumerate([names, names, names[:1]]):
+        entries = [kit.bench_entry(f"{kit.CPU_FILE}::{name}", 1e-3) for name in chosen]
+        when = start + dt.timedelta(hours=number)
+        commit = f"{number + 1:04x}".ljust(40, "d")
+        raw = kit.raw_run(entries, machine_key=kit.MACHINE_A, commit=commit, when=when)
+        selection = "-k test_a" if len(chosen) == 1 else None
+        run_id = new_run_id(commit, now=when)
+        store_run_file(root, raw, run_id=run_id, package="p", device="cpu", selection=selection)
+    history = load_history(root)
+    run = history.runs[-1]
+    assert run.partial
+    text = run_summary(history, run, Thresholds())
+    assert "partial run (pytest -k test_a): 1 benchmarks measured" in text
+    assert not any(line.lstrip().startswith("gone") for line in text.splitlines())
+    assert " gone" not in text.split("benchmarks of ours:", 1)[1].splitlines()[0]

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from benchkit.compare import compare_runs, format_table, pool_runs, resolve_runs, verdict_line
 from benchkit.config import CONFIG_FILE_NAME, Thresholds, load_thresholds
-from benchkit.history import History, load_history
+from benchkit.history import History, Run, load_history
 from benchkit.machine import collect_machine_facts, machine_key
 from benchkit.site import COMMIT_URL_ENV, SiteSummary, build_site, commit_url_from_remote
 from benchkit.suites import Suite, run_suites
@@ -43,12 +43,25 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _compare(args)
         facts = collect_machine_facts()
         print(json.dumps({"machine_key": machine_key(facts), **facts.to_machine_info()}, indent=2))
-    except (ValueError, TypeError, FileNotFoundError) as exc:
-        print(f"benchkit: error: {exc}", file=sys.stderr)
-        if args.command == "compare":
-            print("verdict: ERROR, bad arguments (exit 2)")
+    except BrokenPipeError:
+        # The reader went away (`bench-compare | head`): nothing more can be said
+        # to it, and Python's own flush at exit must not fail again.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 2
+    except (ValueError, TypeError, OSError) as exc:
+        return _error(args.command, str(exc))
+    except Exception as exc:  # noqa: BLE001  # exit 1 means "regression": a crash must not
+        return _error(args.command, f"unexpected {type(exc).__name__}: {exc}")
     return 0
+
+
+def _error(command: str, message: str) -> int:
+    """One line on stderr and exit status 2, whatever went wrong: never a traceback."""
+    first = message.strip().splitlines()[0] if message.strip() else "no message"
+    print(f"benchkit: error: {first[:500]}", file=sys.stderr)
+    if command == "compare":
+        print("verdict: ERROR, no verdict (exit 2)")
+    return 2
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -108,6 +121,11 @@ def _parser() -> argparse.ArgumentParser:
     compare.add_argument("head")
     compare.add_argument("--results", type=Path, default=DEFAULT_RESULTS, help="history directory")
     compare.add_argument("--machine", help="only consider runs of this machine key")
+    compare.add_argument(
+        "--cross-machine",
+        action="store_true",
+        help="compare runs of two different machines anyway (ratios then mix hardware)",
+    )
     _add_thresholds(compare)
 
     commands.add_parser("machine", help="print this machine's facts and key")
@@ -215,12 +233,33 @@ def _serve(directory: Path, port: int) -> None:
             print("benchkit: stopped")
 
 
+def _resolve_head(
+    history: History, ref: str, base: Run, machine: str | None, cross_machine: bool
+) -> list[Run]:
+    """HEAD's runs: on BASE's machine unless a machine is named or crossing is allowed."""
+    if machine is not None or cross_machine:
+        return resolve_runs(history, ref, machine=machine)
+    try:
+        return resolve_runs(history, ref, machine=base.machine_key)
+    except ValueError:
+        # Not on BASE's machine: found elsewhere, the caller refuses it by name.
+        return resolve_runs(history, ref)
+
+
 def _compare(args: argparse.Namespace) -> int:
     history = _load(args.results)
     thresholds: Thresholds = load_thresholds(args.thresholds or args.results / CONFIG_FILE_NAME)
     # A commit names all its runs on the machine, pooled; a run id names one run.
     base = pool_runs(resolve_runs(history, args.base, machine=args.machine))
-    head = pool_runs(resolve_runs(history, args.head, machine=args.machine))
+    head = pool_runs(_resolve_head(history, args.head, base, args.machine, args.cross_machine))
+    if head.machine_key != base.machine_key and not args.cross_machine:
+        msg = (
+            f"BASE {args.base!r} is a run of machine {base.machine_key} and HEAD {args.head!r}"
+            f" of machine {head.machine_key}: times of two machines differ by their hardware,"
+            f" so no verdict. Compare runs of one machine (--machine {base.machine_key}; 'latest'"
+            " is the latest run on BASE's machine), or pass --cross-machine to compare anyway"
+        )
+        raise ValueError(msg)
     comparisons = compare_runs(history, base, head, thresholds)
     print(format_table(base, head, comparisons, thresholds))
     print(verdict_line(comparisons))

@@ -20,7 +20,8 @@ from typing import Literal
 from benchkit.config import Thresholds
 from benchkit.history import BenchResult, History, Run, Stats
 from benchkit.judge import PairVerdict, baselines_by_ours, describe_rule, is_ours, judge_pair
-from benchkit.judge import pair_thresholds as _pair_thresholds
+from benchkit.levels import MachineLevels
+from benchkit.wording import speed
 
 __all__ = [
     "Comparison",
@@ -28,7 +29,9 @@ __all__ = [
     "format_result",
     "format_seconds",
     "format_table",
+    "pair_warnings",
     "pool_runs",
+    "previous_commit_runs",
     "resolve_run",
     "resolve_runs",
     "verdict_line",
@@ -194,21 +197,33 @@ def _git_rev_parse(ref: str) -> str | None:
 
 
 def compare_runs(
-    history: History, base: Run, head: Run, thresholds: Thresholds
+    history: History,
+    base: Run,
+    head: Run,
+    thresholds: Thresholds,
+    *,
+    levels: MachineLevels | None = None,
 ) -> list[Comparison]:
-    """Every benchmark of either run, sorted by name; ours judged, baselines as context."""
-    # The history up to the base run (or the newest run of a pooled base).
-    earlier = [
-        run for run in history.runs if run.machine_key == base.machine_key and run.time <= base.time
-    ]
-    cutoff = len(earlier)
+    """Every benchmark of either run, sorted by name; ours judged, baselines as context.
+
+    ``levels`` holds the base machine's thresholds when the caller compares
+    many pairs (the dashboard); without it they are found here. A partial head
+    run (a pytest selection) is compared on what it measured: what it did not
+    select is not "gone".
+    """
+    if levels is None:
+        levels = MachineLevels(
+            [run for run in history.runs if run.machine_key == base.machine_key], thresholds
+        )
+    # The thresholds of the history up to the base run (or the newest run of a pooled base).
+    position = levels.position_of(base)
     base_pairs, head_pairs = baselines_by_ours(base), baselines_by_ours(head)
+    names = set(head.results) if head.partial else set(base.results) | set(head.results)
     comparisons: list[Comparison] = []
-    for fullname in sorted(set(base.results) | set(head.results)):
+    for fullname in sorted(names):
         before = base.results.get(fullname)
         after = head.results.get(fullname)
-        config = thresholds.for_benchmark(fullname)
-        time_threshold, ratio_thresholds = _pair_thresholds(earlier[:cutoff], fullname, config)
+        time_threshold, ratio_thresholds = levels.pair_thresholds(fullname, position)
         if not is_ours(before or after):  # type: ignore[arg-type]  # one of them is set
             comparisons.append(Comparison(fullname, before, after, time_threshold, "baseline"))
             continue
@@ -224,6 +239,50 @@ def compare_runs(
             Comparison(fullname, before, after, time_threshold, judgement.verdict, judgement)
         )
     return comparisons
+
+
+def previous_commit_runs(
+    machine_runs: Sequence[Run], position: int, *, other_commit: bool = False
+) -> list[Run]:
+    """The runs of the commit recorded before ``machine_runs[position]`` (oldest first), or none.
+
+    One run decides nothing on a busy machine: the summary and the dashboard
+    judge a run against all runs of the previous commit, pooled. With
+    ``other_commit`` (the dashboard), earlier runs of the run's own commit are
+    passed over: the previous commit is the last one that is not this one.
+    """
+    head = machine_runs[position]
+    earlier = [
+        run
+        for run in machine_runs[:position]
+        if not (other_commit and run.commit == head.commit and run.dirty == head.dirty)
+    ]
+    if not earlier:
+        return []
+    last = earlier[-1]
+    return [run for run in earlier if run.commit == last.commit and run.dirty == last.dirty]
+
+
+def pair_warnings(base: Run, head: Run) -> list[str]:
+    """What a person must know before reading a comparison of ``base`` and ``head``."""
+    warnings: list[str] = []
+    if base.machine_key != head.machine_key:
+        warnings.append("the runs are from different machines; ratios mix hardware")
+    if base.run_id == head.run_id and base.machine_key == head.machine_key:
+        warnings.append("BASE and HEAD are the same run; nothing can have changed")
+    elif set(base.files) & set(head.files):
+        warnings.append("BASE and HEAD share recorded runs (a commit's runs are pooled)")
+    elif base.commit is not None and base.commit == head.commit and base.dirty == head.dirty:
+        warnings.append(
+            f"BASE and HEAD are runs of one commit ({head.short_commit}): any change is noise,"
+            " so every verdict is at most a candidate"
+        )
+    if head.partial:
+        warnings.append(
+            f"HEAD is a partial run (pytest {head.selection}): only the"
+            f" {len(head.results)} benchmarks it measured are compared"
+        )
+    return warnings
 
 
 def format_result(result: BenchResult | None) -> str:
@@ -259,13 +318,12 @@ def format_table(
         f"base: {base.run_id} ({base.machine_key}, commit {base.short_commit})",
         f"head: {head.run_id} ({head.machine_key}, commit {head.short_commit})",
     ]
-    if base.machine_key != head.machine_key:
-        lines.append("warning: the runs are from different machines; ratios mix hardware")
-    if base.run_id == head.run_id and base.machine_key == head.machine_key:
-        lines.append("warning: BASE and HEAD are the same run; nothing can have changed")
-    elif set(base.files) & set(head.files):
-        lines.append("warning: BASE and HEAD share recorded runs (a commit's runs are pooled)")
+    lines += [f"warning: {warning}" for warning in pair_warnings(base, head)]
     lines.append(f"rule: {describe_rule(config)}")
+    lines.append(
+        "ratios: time head / time base (below 1: head faster), said in words; a verdict between"
+        " two runs is a candidate until the history confirms it (nox -s dashboard)"
+    )
     files = sorted({c.fullname.rsplit("::", 1)[0] for c in comparisons if "::" in c.fullname})
     if files:
         lines.append(f"files: {', '.join(files)}")
@@ -274,7 +332,7 @@ def format_table(
         key=lambda c: (_ORDER[c.verdict], -(c.ratio or 0.0), c.fullname),
     )
     context = [c for c in comparisons if not c.is_ours]
-    header = ("benchmark of ours", "base", "head", "head/base", "verdict", "why")
+    header = ("benchmark of ours", "base", "head", "head/base", "verdict", "in words", "why")
     table = [header]
     for item in ours:
         judgement = item.judgement
@@ -285,19 +343,21 @@ def format_table(
                 format_result(item.head),
                 f"{item.ratio:.3f}" if item.ratio is not None else "-",
                 item.verdict,
+                judgement.words if judgement else "",
                 judgement.reason if judgement else "",
             )
         )
     lines += _columns(table)
     if context:
         lines.append("baselines (context, not judged):")
-        rows = [("baseline", "base", "head", "head/base")]
+        rows = [("baseline", "base", "head", "head/base", "time (not judged)")]
         rows += [
             (
                 _short(item.fullname),
                 format_result(item.base),
                 format_result(item.head),
                 f"{item.ratio:.3f}" if item.ratio is not None else "-",
+                speed(item.ratio) if item.ratio is not None and item.ratio > 0 else "-",
             )
             for item in context
         ]

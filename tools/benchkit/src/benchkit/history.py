@@ -30,6 +30,10 @@ __all__ = [
 # Written into a built site so a site inside the results tree is never read as results.
 SITE_MARKER = ".benchkit-site"
 _IMPL_TOKENS = ("ours", "zarr")
+# Counts (rounds, bytes) must stay exact as JSON numbers in the page.
+_MAX_COUNT = 2**53
+# A picosecond to a day: outside that no benchmark measured a time.
+_SHORTEST, _LONGEST = 1e-12, 86_400.0
 
 
 @dataclass(frozen=True)
@@ -88,6 +92,14 @@ class Run:
     packages: list[str] = field(default_factory=list)
     files: list[Path] = field(default_factory=list)
     results: dict[str, BenchResult] = field(default_factory=dict)
+    # The pytest selection (``-k all_equal``) of a run that measured only some
+    # benchmarks; None for a full run.
+    selection: str | None = None
+
+    @property
+    def partial(self) -> bool:
+        """Whether a pytest selection chose some benchmarks only (what it left out is not gone)."""
+        return self.selection is not None
 
     @property
     def short_commit(self) -> str:
@@ -126,24 +138,51 @@ def load_history(root: Path) -> History:
     runs: dict[tuple[str, str], Run] = {}
     skipped: list[Skipped] = []
     for path in _result_files(root):
-        try:
-            raw = json.loads(path.read_text(encoding="utf-8"))
-        except UnicodeDecodeError:
-            skipped.append(Skipped(path, "not UTF-8 text"))
-            continue
-        except json.JSONDecodeError as exc:
-            skipped.append(Skipped(path, f"not valid JSON ({exc.msg}, line {exc.lineno})"))
-            continue
-        except OSError as exc:
-            skipped.append(Skipped(path, f"unreadable ({exc.strerror})"))
-            continue
-        problem = _foreign_reason(raw)
+        problem = _load_file(runs, root, path, skipped)
         if problem is not None:
             skipped.append(Skipped(path, problem))
-            continue
-        _add_file(runs, root, path, raw, skipped)
     ordered = sorted(runs.values(), key=lambda run: (run.time, run.run_id))
     return History(root=root, runs=ordered, skipped=skipped)
+
+
+def _load_file(
+    runs: dict[tuple[str, str], Run], root: Path, path: Path, skipped: list[Skipped]
+) -> str | None:
+    """Add one file's results to ``runs``; return why it was skipped, if it was."""
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError:
+        return "not UTF-8 text"
+    except json.JSONDecodeError as exc:
+        return f"not valid JSON ({exc.msg}, line {exc.lineno})"
+    except RecursionError:
+        return "JSON nested too deeply to read"
+    except OSError as exc:
+        return f"unreadable ({exc.strerror})"
+    except ValueError as exc:  # e.g. an integer literal with more digits than Python reads
+        return f"not readable as JSON ({exc})"
+    problem = _foreign_reason(raw)
+    if problem is not None:
+        return problem
+    # Parsed runs are only changed once the whole file is known to be usable,
+    # so a file that fails halfway leaves nothing of itself behind.
+    staged: dict[tuple[str, str], Run] = {}
+    entries: list[Skipped] = []
+    try:
+        _add_file(staged, root, path, raw, entries)
+    except (RecursionError, ValueError, TypeError, OverflowError, KeyError, OSError) as exc:
+        return f"not a usable pytest-benchmark result ({type(exc).__name__}: {exc})"[:300]
+    skipped.extend(entries)
+    for key, run in staged.items():
+        existing = runs.get(key)
+        if existing is None:
+            runs[key] = run
+        else:
+            existing.packages += run.packages
+            existing.files += run.files
+            existing.results.update(run.results)
+            existing.selection = existing.selection or run.selection
+    return None
 
 
 def _result_files(root: Path) -> Iterator[Path]:
@@ -185,19 +224,18 @@ def _add_file(
     time = _parse_time(raw.get("datetime")) or _parse_time(commit_info.get("time"))
     if time is None:
         time = dt.datetime.fromtimestamp(path.stat().st_mtime, dt.UTC)
-    run = runs.get((key, run_id))
-    if run is None:
-        run = runs[(key, run_id)] = Run(
-            run_id=run_id,
-            machine_key=key,
-            time=time,
-            commit=_first_str(commit_info.get("id")),
-            commit_time=_parse_time(commit_info.get("time")),
-            branch=_first_str(commit_info.get("branch")),
-            dirty=bool(commit_info.get("dirty", False)),
-            message=_first_str(commit_info.get("message")),
-            machine_info=machine_info,
-        )
+    run = runs[(key, run_id)] = Run(
+        run_id=run_id,
+        machine_key=key,
+        time=time,
+        commit=_first_str(commit_info.get("id")),
+        commit_time=_parse_time(commit_info.get("time")),
+        branch=_first_str(commit_info.get("branch")),
+        dirty=bool(commit_info.get("dirty", False)),
+        message=_first_str(commit_info.get("message")),
+        machine_info=machine_info,
+        selection=_first_str(meta.get("selection")),
+    )
     run.packages.append(package)
     run.files.append(path)
     for index, entry in enumerate(raw["benchmarks"]):
@@ -224,10 +262,13 @@ def _parse_result(entry: object, device: str) -> BenchResult | str:
             max=_finite(stats.get("max", stats["median"])),
             mean=_finite(stats.get("mean", stats["median"])),
             stddev=_finite(stats.get("stddev", 0.0)),
-            rounds=int(stats.get("rounds", 0)),
+            rounds=_count(stats.get("rounds", 0)),
         )
-    except (KeyError, TypeError, ValueError):
-        return "statistics are missing or not numbers"
+    except (KeyError, TypeError, ValueError, OverflowError):
+        return "statistics are missing or not finite numbers"
+    problem = _implausible(parsed)
+    if problem is not None:
+        return problem
     param = entry.get("param")
     param_id = param if isinstance(param, str) else ""
     base = fullname[: -len(f"[{param_id}]")] if param_id and fullname.endswith("]") else fullname
@@ -235,6 +276,11 @@ def _parse_result(entry: object, device: str) -> BenchResult | str:
         base, _, rest = fullname.partition("[")
         param_id = rest[:-1]
     extra = _as_dict(entry.get("extra_info"))
+    nbytes = extra.get("bytes")
+    if nbytes is not None and (
+        isinstance(nbytes, bool) or not isinstance(nbytes, int) or not 0 < nbytes < _MAX_COUNT
+    ):
+        return f"extra_info.bytes must be a byte count below 2**53, got {str(nbytes)[:40]}"
     impl, variant = _impl_and_variant(param_id, entry.get("params"), extra)
     return BenchResult(
         fullname=fullname,
@@ -306,6 +352,30 @@ def _finite(value: object) -> float:
     if not math.isfinite(number):
         raise ValueError(value)
     return number
+
+
+def _count(value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise TypeError(value)
+    number = int(value)  # OverflowError for an infinite float
+    if not 0 <= number < _MAX_COUNT:
+        raise ValueError(value)
+    return number
+
+
+def _implausible(stats: Stats) -> str | None:
+    """Why ``stats`` cannot be a measurement, or None.
+
+    A time must be positive, and a median inside what a timer can measure: a
+    subnormal baseline median (1e-320 s) makes every ratio over it infinite.
+    """
+    if not _SHORTEST <= stats.median <= _LONGEST:
+        return f"median {stats.median!r} s is not a time between {_SHORTEST:g} s and {_LONGEST:g} s"
+    if min(stats.q1, stats.q3, stats.min, stats.max, stats.mean, stats.stddev) < 0:
+        return "statistics hold a negative time"
+    if not stats.q1 <= stats.median <= stats.q3:
+        return "median lies outside its interquartile range"
+    return None
 
 
 def _parse_time(value: object) -> dt.datetime | None:

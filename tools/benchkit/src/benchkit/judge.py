@@ -30,6 +30,7 @@ from typing import Literal
 from benchkit.config import DetectorConfig, Thresholds
 from benchkit.history import BenchResult, Run
 from benchkit.stats import Step, detect_steps, relative_threshold
+from benchkit.wording import SAME, speed
 
 __all__ = [
     "Flag",
@@ -38,6 +39,7 @@ __all__ = [
     "describe_rule",
     "flag_history",
     "is_ours",
+    "judge_against",
     "judge_pair",
     "level_threshold",
     "pair_thresholds",
@@ -104,19 +106,45 @@ class PairVerdict:
     baseline_changes: Mapping[str, float] = field(default_factory=dict)
 
     @property
+    def judged_ratio(self) -> float | None:
+        """The ratio (head over base) the verdict rests on; None when there is none.
+
+        For a change of ours judged on ratios, the change of ``ours / baseline``
+        that moved least: every baseline's ratio moved at least that far, the
+        same way. Otherwise the change of our time.
+        """
+        if self.verdict in {"regression", "improvement"} and self.ratio_changes:
+            return 1.0 + min((change for change, _ in self.ratio_changes.values()), key=abs)
+        return None if self.time_change is None else 1.0 + self.time_change
+
+    @property
+    def words(self) -> str:
+        """The verdict as a person reads it, by the one ratio convention (:mod:`benchkit.wording`)."""
+        if self.verdict in {"new", "gone"}:
+            return self.verdict
+        ratio = self.judged_ratio
+        if self.verdict in {"regression", "improvement"} and ratio is not None:
+            against = ", ".join(sorted(self.ratio_changes))
+            return speed(ratio) + (f" against {against}" if against else "")
+        if self.verdict == "drift" and self.time_change is not None:
+            return f"{SAME}: time {speed(1.0 + self.time_change)}, and the baselines' too"
+        return SAME
+
+    @property
     def reason(self) -> str:
-        """One short phrase: why this verdict."""
+        """One short phrase: why this verdict, every change said in words."""
         if self.verdict in {"new", "gone"}:
             return f"only in {'head' if self.verdict == 'new' else 'base'}"
         if self.judged_on == "time":
-            return f"time, threshold ±{self.time_threshold:.0%}"
+            return f"time, noise ±{self.time_threshold:.0%}"
         ratios = ", ".join(
-            f"/{impl} {change:+.0%} (±{threshold:.0%})"
+            f"/{impl} {speed(1.0 + change)} (noise ±{threshold:.0%})"
             for impl, (change, threshold) in sorted(self.ratio_changes.items())
         )
         if self.verdict == "drift":
             shared = ", ".join(
-                f"{impl} {change:+.0%}" for impl, change in sorted(self.baseline_changes.items())
+                f"{impl} {speed(1.0 + change)}"
+                for impl, change in sorted(self.baseline_changes.items())
             )
             return f"baselines moved too ({shared}); ratio {ratios}"
         beyond = any(abs(c) > t for c, t in self.ratio_changes.values())
@@ -139,6 +167,23 @@ def _moved(
     if change < -threshold and high < other[0]:
         return -1
     return 0
+
+
+def judge_against(
+    ours: BenchResult, baseline: BenchResult, threshold: float
+) -> Literal["faster", "slower", "same"]:
+    """Ours against a baseline measured in the same run: beyond ``threshold`` and the ranges apart.
+
+    ``threshold`` is the smallest difference ever called (the benchmark's
+    ``min_relative_change``); the ratio's range is our quartiles over the
+    baseline's opposite ones, as :func:`judge_pair` uses, so a difference the
+    run's own spread covers is "same".
+    """
+    o, b = ours.stats, baseline.stats
+    side = _moved(o.median / b.median - 1.0, threshold, o.q1 / b.q3, o.q3 / b.q1, (1.0, 1.0))
+    if side > 0:
+        return "slower"
+    return "faster" if side < 0 else "same"
 
 
 def judge_pair(
@@ -218,6 +263,27 @@ class Flag:
     def change(self) -> float:
         """Relative change of our time, ``after / before - 1`` (positive: slower)."""
         return self.after / self.before - 1.0 if self.before > 0 else 0.0
+
+    @property
+    def words(self) -> str:
+        """The step as a person reads it, never contradicting its kind.
+
+        A step of ours judged on ratios is said by the change of ``ours /
+        baseline`` (our time can move the other way when the baselines moved
+        more); a drift is "same", with the time's move as context.
+        """
+        side = 1 if self.kind == "regression" else -1
+        if self.status == "drift":
+            moved = self.after / self.before if self.before > 0 and self.after > 0 else None
+            return SAME + (f": time {speed(moved)}, and the baselines' too" if moved else "")
+        changes = list(self.ratio_changes.values()) if self.judged_on == "ratio" else []
+        if not changes:
+            changes = [self.change]
+        # The smallest move that agrees with the kind; a level that disagrees says only the kind.
+        agreeing = [change for change in changes if side * change > 0]
+        if len(agreeing) == len(changes):
+            return speed(1.0 + min(agreeing, key=abs))
+        return "slower" if side > 0 else "faster"
 
     @property
     def counted(self) -> bool:

@@ -71,12 +71,14 @@ def store_run_file(
     package: str,
     device: str,
     keep_samples: bool = False,
+    selection: str | None = None,
 ) -> Path:
     """Write one package's results of one run into the history; return the new path.
 
     ``raw`` is pytest-benchmark's JSON as a dict. Its ``machine_info`` should
     carry ``machine_key`` (added by ``benchkit.pytest_plugin``); without it the
-    key of the machine running this function is used.
+    key of the machine running this function is used. ``selection`` (the
+    pytest options that chose some benchmarks only) marks the run partial.
     """
     if not isinstance(raw, dict) or not isinstance(raw.get("benchmarks"), list):
         msg = "raw must be pytest-benchmark JSON: a dict with a 'benchmarks' list"
@@ -97,6 +99,8 @@ def store_run_file(
         "device": device,
         "machine_key": key,
     }
+    if selection is not None:
+        document["benchkit"]["selection"] = selection
     target = results / key / run_id / f"{package}.json"
     atomic_write_new(target, json.dumps(document, indent=1, sort_keys=False) + "\n")
     return target

@@ -14,18 +14,29 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import fcntl
 import hashlib
 import importlib.util
 import json
+import math
+import os
 import re
 import shutil
 import subprocess
+import tempfile
 from collections import defaultdict
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from benchkit.compare import (
+    compare_runs,
+    format_result,
+    pair_warnings,
+    pool_runs,
+    previous_commit_runs,
+)
 from benchkit.config import Thresholds
 from benchkit.history import SITE_MARKER, BenchResult, History, Run
 from benchkit.judge import (
@@ -34,9 +45,11 @@ from benchkit.judge import (
     describe_rule,
     flag_history,
     is_ours,
-    level_threshold,
+    judge_against,
 )
+from benchkit.levels import MachineLevels
 from benchkit.machine import slugify
+from benchkit.wording import judged_speed, speed
 
 __all__ = [
     "COMMIT_URL_ENV",
@@ -138,24 +151,53 @@ def build_site(
         msg = f"docs_url must be a relative path or an http(s) URL, got {docs_url!r}"
         raise ValueError(msg)
     thresholds = thresholds or Thresholds()
-    _prepare_out(out)
+    _check_out(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    # Built beside ``out`` (same filesystem, so the swap is a rename) and only
+    # then swapped in: a build that fails, or one racing another, never leaves
+    # a half-written site behind.
+    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.build-", dir=out.parent))
+    try:
+        summary = _build(history, staging, thresholds, commit_url, docs_url)
+        _swap_in(staging, out)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return dataclasses.replace(summary, index_html=out / "index.html")
+
+
+def _build(
+    history: History,
+    out: Path,
+    thresholds: Thresholds,
+    commit_url: str | None,
+    docs_url: str | None,
+) -> SiteSummary:
+    _write_assets(out)
     run_index = {id(run): number for number, run in enumerate(history.runs)}
     by_machine: dict[str, list[Run]] = defaultdict(list)
     for run in history.runs:
         by_machine[run.machine_key].append(run)
+    levels = {machine: MachineLevels(runs, thresholds) for machine, runs in by_machine.items()}
 
-    benchmarks, flags, run_thresholds = _write_benchmarks(out, by_machine, run_index, thresholds)
-    _write_runs(out, history.runs, run_thresholds, thresholds)
-    ratio_machines = _write_ratios(out, by_machine, run_index)
+    benchmarks, flags = _write_benchmarks(out, by_machine, run_index, thresholds)
+    compared = _write_runs(out, history, by_machine, run_index, levels, thresholds)
+    ratio_machines = _write_ratios(out, by_machine, run_index, thresholds)
     index = {
         "generated": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "commit_url": commit_url,
         "docs_url": docs_url,
         "machines": [_machine_entry(key, runs) for key, runs in sorted(by_machine.items())],
-        "runs": [_run_entry(run) for run in history.runs],
+        "runs": [
+            {**_run_entry(run), "compared": number in compared}
+            for number, run in enumerate(history.runs)
+        ],
         "benchmarks": benchmarks,
         "flags": flags,
         "ratio_machines": ratio_machines,
+        # The Ours vs zarr view opens on the machine with the most history.
+        "main_machine": max(by_machine, key=lambda key: (len(by_machine[key]), key))
+        if by_machine
+        else None,
         "skipped": [
             {"path": _display_path(item.path, history.root), "reason": item.reason}
             for item in history.skipped
@@ -190,15 +232,39 @@ def _is_safe_link(url: str) -> bool:
     return scheme.lower() in {"http", "https"}
 
 
-def _prepare_out(out: Path) -> None:
-    if out.exists():
-        if not (out / SITE_MARKER).exists() and any(out.iterdir()):
-            msg = (
-                f"output directory {str(out)!r} is not empty and is not a benchkit site;"
-                " refusing to overwrite it"
-            )
-            raise ValueError(msg)
-        shutil.rmtree(out)
+def _check_out(out: Path) -> None:
+    foreign = out.exists() and not (out / SITE_MARKER).exists()
+    if foreign and (not out.is_dir() or any(out.iterdir())):
+        msg = (
+            f"output directory {str(out)!r} is not empty and is not a benchkit site;"
+            " refusing to overwrite it"
+        )
+        raise ValueError(msg)
+
+
+def _swap_in(staging: Path, out: Path) -> None:
+    """Replace ``out`` by the finished ``staging`` folder.
+
+    Concurrent builds into one folder take turns here, each swap moving a
+    complete site in; the last one to finish wins. The lock is on the parent
+    folder itself, so no lock file is left in the results tree.
+    """
+    retired: Path | None = None
+    lock = os.open(out.parent, os.O_RDONLY)
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        _check_out(out)
+        if out.exists():
+            retired = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=out.parent))
+            out.replace(retired / "site")
+        staging.replace(out)
+    finally:
+        os.close(lock)  # closing releases the lock
+    if retired is not None:
+        shutil.rmtree(retired, ignore_errors=True)
+
+
+def _write_assets(out: Path) -> None:
     (out / "assets").mkdir(parents=True)
     (out / SITE_MARKER).write_text("built by benchkit; safe to delete\n", encoding="utf-8")
     shutil.copyfile(plotly_js_path(), out / "assets" / "plotly.min.js")
@@ -206,6 +272,8 @@ def _prepare_out(out: Path) -> None:
     for name in _ASSETS:
         target = out / name if name == "index.html" else out / "assets" / name
         target.write_bytes((assets / name).read_bytes())
+    # mkdtemp makes the folder private; a site is meant to be served and shared.
+    out.chmod(0o755)
 
 
 def _write_data(path: Path, key: str, payload: Any) -> None:
@@ -252,6 +320,7 @@ def _run_entry(run: Run) -> dict[str, Any]:
         "dirty": run.dirty,
         "message": run.message,
         "packages": sorted(set(run.packages)),
+        "partial": run.selection,
     }
 
 
@@ -260,8 +329,8 @@ def _write_benchmarks(
     by_machine: dict[str, list[Run]],
     run_index: dict[int, int],
     thresholds: Thresholds,
-) -> tuple[list[dict[str, Any]], list[dict[str, Any]], dict[int, dict[str, float]]]:
-    """Per-chart series files; returns index entries, flags and per-run thresholds.
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Per-chart series files; returns index entries and flags.
 
     A chart holds one pytest-benchmark group (or one test function when it has
     no group): every parametrization and every implementation measured for that
@@ -270,7 +339,6 @@ def _write_benchmarks(
     """
     charts: dict[str, dict[str, Any]] = {}
     flags: list[dict[str, Any]] = []
-    run_thresholds: dict[int, dict[str, float]] = defaultdict(dict)
     for machine, runs in sorted(by_machine.items()):
         flags_by_name: dict[str, list[Flag]] = defaultdict(list)
         for flag in flag_history(runs, thresholds):
@@ -282,12 +350,6 @@ def _write_benchmarks(
         for fullname, with_result in sorted(series_runs.items()):
             results = [run.results[fullname] for run in with_result]
             latest = results[-1]
-            config = thresholds.for_benchmark(fullname)
-            medians = [result.stats.median for result in results]
-            for position, run in enumerate(with_result):
-                run_thresholds[run_index[id(run)]][fullname] = level_threshold(
-                    medians[: position + 1], config
-                )
             chart_id = benchmark_id(latest.chart_key)
             chart = charts.setdefault(
                 chart_id,
@@ -298,16 +360,19 @@ def _write_benchmarks(
                     "devices": set(),
                     "machines": set(),
                     "series": [],
-                    "flags": {"regression": 0, "improvement": 0, "candidate": 0, "drift": 0},
+                    "flags": {
+                        "regression": 0,
+                        "improvement": 0,
+                        "candidate": 0,
+                        "drift": 0,
+                        "resolved": 0,
+                    },
                 },
             )
             chart["tests"].add(latest.base)
             chart["devices"].add(latest.device)
             chart["machines"].add(machine)
-            entries = [
-                _flag_entry(flag, chart_id, latest, run_index)
-                for flag in flags_by_name.get(fullname, [])
-            ]
+            entries = _flag_entries(flags_by_name.get(fullname, []), chart_id, latest, run_index)
             nbytes = latest.extra_info.get("bytes")
             chart["series"].append(
                 {
@@ -340,6 +405,8 @@ def _write_benchmarks(
             )
             for entry in entries:
                 status = entry["status"]
+                if entry["resolved_by"] is not None:
+                    status = "resolved"  # a regression undone later: not an open one
                 chart["flags"][entry["kind"] if status == "confirmed" else status] += 1
             flags.extend(entries)
     entries_out: list[dict[str, Any]] = []
@@ -364,34 +431,74 @@ def _write_benchmarks(
             }
         )
     flags.sort(key=lambda flag: (_STATUS_ORDER[flag["status"]], -flag["run"], flag["fullname"]))
-    return entries_out, flags, run_thresholds
+    return entries_out, flags
 
 
 _STATUS_ORDER = {"confirmed": 0, "candidate": 1, "drift": 2}
 
 
-def _flag_entry(
-    flag: Flag, chart_id: str, latest: BenchResult, run_index: dict[int, int]
-) -> dict[str, Any]:
-    return {
-        "bench": chart_id,
-        "fullname": flag.fullname,
-        "name": latest.fullname.rsplit("::", 1)[-1],
-        "machine": flag.machine,
-        "device": latest.device,
-        "run": run_index[id(flag.run)],
-        "kind": flag.kind,
-        "status": flag.status,
-        "judged_on": flag.judged_on,
-        "before": flag.before,
-        "after": flag.after,
-        "change": flag.change,
-        "threshold": flag.threshold,
-        "ratio_changes": dict(sorted(flag.ratio_changes.items())),
-        "baseline_changes": dict(sorted(flag.baseline_changes.items())),
-        # Kept for readers of older sites: true only for a counted step.
-        "confirmed": flag.status == "confirmed",
-    }
+def _flag_entries(
+    flags: list[Flag], chart_id: str, latest: BenchResult, run_index: dict[int, int]
+) -> list[dict[str, Any]]:
+    entries: list[dict[str, Any]] = []
+    for number, flag in enumerate(flags):
+        # A counted regression that a later counted improvement of the same
+        # benchmark undid is history, not an open problem.
+        resolved = next(
+            (
+                later
+                for later in flags[number + 1 :]
+                if flag.counted
+                and later.counted
+                and flag.kind == "regression"
+                and later.kind == "improvement"
+            ),
+            None,
+        )
+        entries.append(
+            {
+                "bench": chart_id,
+                "fullname": flag.fullname,
+                "name": latest.fullname.rsplit("::", 1)[-1],
+                "machine": flag.machine,
+                "device": latest.device,
+                "run": run_index[id(flag.run)],
+                "kind": flag.kind,
+                "status": flag.status,
+                "judged_on": flag.judged_on,
+                "before": _finite(flag.before),
+                "after": _finite(flag.after),
+                "change": _finite(flag.change),
+                "words": flag.words,
+                "evidence": _evidence(flag),
+                "threshold": _finite(flag.threshold),
+                "ratio_changes": {k: _finite(v) for k, v in sorted(flag.ratio_changes.items())},
+                "baseline_changes": {
+                    k: _finite(v) for k, v in sorted(flag.baseline_changes.items())
+                },
+                "resolved_by": run_index[id(resolved.run)] if resolved else None,
+                # Kept for readers of older sites: true only for a counted step.
+                "confirmed": flag.status == "confirmed",
+            }
+        )
+    return entries
+
+
+def _evidence(flag: Flag) -> str:
+    """What the step was judged on, in words by the one ratio convention."""
+
+    def said(changes: dict[str, float] | Any) -> str:
+        return ", ".join(
+            f"{impl} {speed(1.0 + change)}"
+            for impl, change in sorted(changes.items())
+            if change > -1.0
+        )
+
+    if flag.judged_on == "time":
+        return "time (no baseline)"
+    if flag.status == "drift":
+        return f"baselines moved too: {said(flag.baseline_changes)}"
+    return f"ours / baseline: {said(flag.ratio_changes)}"
 
 
 def _label_series(series: list[dict[str, Any]]) -> None:
@@ -410,57 +517,80 @@ def _label_series(series: list[dict[str, Any]]) -> None:
 
 def _write_runs(
     out: Path,
-    runs: list[Run],
-    run_thresholds: dict[int, dict[str, float]],
+    history: History,
+    by_machine: dict[str, list[Run]],
+    run_index: dict[int, int],
+    levels: dict[str, MachineLevels],
     thresholds: Thresholds,
-) -> None:
-    """One file per run: every result, and what the compare view needs to judge ours.
+) -> set[int]:
+    """One file per run: the run judged against the previous commit here, by the Python rule.
 
-    The thresholds are those in force at that run on its machine (its own and
-    up to ``window - 1`` earlier runs), as ``bench-compare`` uses for a base run.
+    The compare view only renders these verdicts; it never judges. The base is
+    the runs of the previous other commit on the same machine, pooled. Other
+    pairs are ``nox -s bench-compare``'s job. Returns the runs that have a base.
     """
-    ratio_history: dict[tuple[str, str, str], list[float]] = defaultdict(list)
-    for number, run in enumerate(runs):
-        pairs = baselines_by_ours(run)
-        results: dict[str, dict[str, Any]] = {}
-        for fullname, result in sorted(run.results.items()):
-            config = thresholds.for_benchmark(fullname)
-            entry: dict[str, Any] = {
-                "bench": benchmark_id(result.chart_key),
-                "device": result.device,
-                "median": result.stats.median,
-                "q1": result.stats.q1,
-                "q3": result.stats.q3,
-                "threshold": run_thresholds[number].get(fullname),
-                "ours": is_ours(result),
-                "baselines": {},
-            }
-            for impl, baseline in sorted(pairs.get(fullname, {}).items()):
-                series = ratio_history[(run.machine_key, fullname, impl)]
-                series.append(result.stats.median / baseline.stats.median)
-                entry["baselines"][impl] = {
-                    "fullname": baseline.fullname,
-                    "threshold": level_threshold(series, config),
+    compared: set[int] = set()
+    for machine_runs in by_machine.values():
+        for position, run in enumerate(machine_runs):
+            number = run_index[id(run)]
+            payload: dict[str, Any] = {"run": number, "base": None}
+            earlier = previous_commit_runs(machine_runs, position, other_commit=True)
+            if earlier:
+                base = pool_runs(earlier)
+                comparisons = compare_runs(
+                    history, base, run, thresholds, levels=levels[run.machine_key]
+                )
+                compared.add(number)
+                payload["base"] = {
+                    "runs": [run_index[id(r)] for r in earlier],
+                    "commit": base.short_commit,
+                    "warnings": pair_warnings(base, run),
+                    "rows": [_comparison_row(item) for item in comparisons],
                 }
-            results[fullname] = entry
-        payload = {"run": number, "results": results}
-        _write_data(out / "data" / "runs" / f"{number}.js", f"runs/{number}", payload)
+            _write_data(out / "data" / "runs" / f"{number}.js", f"runs/{number}", payload)
+    return compared
+
+
+def _comparison_row(item: Any) -> dict[str, Any]:
+    judgement = item.judgement
+    return {
+        "fullname": item.fullname,
+        "bench": benchmark_id((item.head or item.base).chart_key),
+        "device": (item.head or item.base).device,
+        "ours": item.is_ours,
+        "base": format_result(item.base),
+        "head": format_result(item.head),
+        "ratio": _finite(item.ratio) if item.ratio is not None else None,
+        "verdict": item.verdict,
+        "words": judgement.words if judgement else "not judged (baseline)",
+        "why": judgement.reason if judgement else "context, not judged",
+    }
 
 
 def _write_ratios(
-    out: Path, by_machine: dict[str, list[Run]], run_index: dict[int, int]
-) -> list[dict[str, str]]:
-    """Our median over each baseline's median, per pair and run, one file per machine."""
-    written: list[dict[str, str]] = []
+    out: Path,
+    by_machine: dict[str, list[Run]],
+    run_index: dict[int, int],
+    thresholds: Thresholds,
+) -> list[dict[str, Any]]:
+    """Our median over each baseline's median, per pair and run, one file per machine.
+
+    Each series carries the verdict on its latest run (ours against that
+    baseline, beyond the ratio's noise or not) and its workload family, so the
+    page only draws and counts.
+    """
+    written: list[dict[str, Any]] = []
     for machine, runs in sorted(by_machine.items()):
         series: dict[tuple[str, str], dict[str, Any]] = {}
         # A scope whose ours is measured with one variant only is named once:
         # the group title already says what the variant would repeat.
         variants: dict[str, set[str]] = defaultdict(set)
+        functions: dict[str, set[str]] = defaultdict(set)
         for run in runs:
             for result in run.results.values():
                 if result.impl is not None and is_ours(result):
                     variants[result.group or result.base].add(result.variant)
+                    functions[result.base].add(result.fullname)
         for run in runs:
             pairs = baselines_by_ours(run)
             for fullname, baselines in sorted(pairs.items()):
@@ -480,29 +610,79 @@ def _write_ratios(
                             "baseline": impl,
                             "device": ours.device,
                             "bench": benchmark_id(ours.chart_key),
+                            "family": _family(ours, functions),
                             "points": [],
                         },
                     )
+                    ratio = ours.stats.median / baseline.stats.median
                     entry["points"].append(
                         [
                             run_index[id(run)],
-                            _sig(ours.stats.median / baseline.stats.median),
+                            _sig(ratio),
                             _sig(ours.stats.median),
                             _sig(baseline.stats.median),
                         ]
                     )
+                    # Ours against a baseline in one run is a difference, not a change:
+                    # its noise is the run's own spread (the quartiles) and the floor
+                    # under which no difference is called; the ratio's history has
+                    # moved with every change of ours and would hide a 3x gap.
+                    floor = thresholds.for_benchmark(fullname).min_relative_change
+                    verdict = judge_against(ours, baseline, floor)
+                    entry["latest"] = {
+                        "run": run_index[id(run)],
+                        "ratio": _sig(ratio),
+                        "verdict": verdict,
+                        "words": judged_speed(ratio, beyond_noise=verdict != "same"),
+                    }
         if series:
             digest = hashlib.sha1(machine.encode(), usedforsecurity=False).hexdigest()[:6]
             key = f"ratios/{slugify(machine)[:60]}-{digest}"
-            written.append({"machine": machine, "data": key})
-            ordered = sorted(series.values(), key=lambda s: (s["baseline"] != "zarr", s["pair"]))
+            headlines = _headlines(list(series.values()))
+            written.append({"machine": machine, "data": key, "headlines": headlines})
+            # Worst first: the rows a maintainer acts on lead the table.
+            ordered = sorted(
+                series.values(),
+                key=lambda s: (s["baseline"] != "zarr", -s["latest"]["ratio"], s["pair"]),
+            )
             _write_data(out / "data" / f"{key}.js", key, {"machine": machine, "series": ordered})
     return written
 
 
+def _family(ours: BenchResult, functions: dict[str, set[str]]) -> str:
+    """A workload family for the small multiples: the test function, when it has several cases."""
+    if len(functions[ours.base]) > 1:
+        return ours.base.rsplit("::", 1)[-1].removeprefix("test_").replace("_", " ")
+    # Single-case functions of one file (the buffer operations) share a chart.
+    return Path(ours.base.split("::", 1)[0]).stem.removeprefix("test_").replace("_", " ")
+
+
+def _headlines(series: list[dict[str, Any]]) -> dict[str, str]:
+    """Per baseline: "ours faster in N of M, slower in K beyond noise" on the latest runs."""
+    headlines: dict[str, str] = {}
+    # zarr's buffers first: the view answers "ours vs zarr" before the hardware limits.
+    for baseline in sorted({s["baseline"] for s in series}, key=lambda b: (b != "zarr", b)):
+        latest = [s["latest"]["verdict"] for s in series if s["baseline"] == baseline]
+        faster, slower = latest.count("faster"), latest.count("slower")
+        headlines[baseline] = (
+            f"ours faster in {faster} of {len(latest)}, slower in {slower} beyond noise;"
+            f" {len(latest) - faster - slower} the same within noise (latest run of each)"
+        )
+    return headlines
+
+
 def _sig(value: float) -> float:
     # Five significant digits are far below timing noise and halve the data files.
-    return float(f"{value:.5g}")
+    return _finite(float(f"{value:.5g}"))
+
+
+def _finite(value: float) -> float:
+    # The loader refuses non-finite and implausible times, so this never fires
+    # on a history it read; it names the problem if a new computation breaks that.
+    if not math.isfinite(value):
+        msg = f"value must be finite for the site's JSON, got {value!r}"
+        raise ValueError(msg)
+    return value
 
 
 def _display_path(path: Path, root: Path) -> str:

@@ -15,7 +15,7 @@ from typing import Literal
 
 from benchkit.config import DetectorConfig
 
-__all__ = ["MAD_TO_SIGMA", "Step", "detect_steps", "relative_threshold"]
+__all__ = ["MAD_TO_SIGMA", "Step", "detect_steps", "prefix_level_thresholds", "relative_threshold"]
 
 # Scales the MAD of normally distributed noise to its standard deviation, so
 # mad_multiple reads like "that many sigmas".
@@ -49,7 +49,11 @@ def relative_threshold(baseline: Sequence[float], config: DetectorConfig) -> flo
     """
     if len(baseline) < config.min_samples:
         return config.min_relative_change
-    center = statistics.median(baseline)
+    return _threshold_around(baseline, statistics.median(baseline), config)
+
+
+def _threshold_around(baseline: Sequence[float], center: float, config: DetectorConfig) -> float:
+    """:func:`relative_threshold` for a baseline whose median ``center`` is known."""
     if center <= 0:
         return config.min_relative_change
     mad = statistics.median(abs(value - center) for value in baseline)
@@ -67,16 +71,34 @@ def detect_steps(values: Sequence[float], config: DetectorConfig) -> list[Step]:
     run back inside it is noise and is not reported.
     """
     steps: list[Step] = []
-    level_start = 0
-    index = config.min_samples
-    while index < len(values):
+    _scan(values, len(values), config, config.min_samples, steps)
+    return steps
+
+
+def _scan(
+    values: Sequence[float],
+    end: int,
+    config: DetectorConfig,
+    index: int,
+    steps: list[Step],
+    states: list[tuple[int, int]] | None = None,
+) -> None:
+    """The detector over ``values[:end]`` from ``index`` on, appending to ``steps``.
+
+    ``states`` receives ``(index, steps so far)`` before each decision and once
+    at the end, so :func:`prefix_level_thresholds` can resume from any of them.
+    """
+    level_start = steps[-1].index if steps else 0
+    while index < end:
+        if states is not None:
+            states.append((index, len(steps)))
         baseline = values[max(level_start, index - config.window) : index]
         center = statistics.median(baseline) if baseline else 0.0
         if len(baseline) < config.min_samples or center <= 0:
             index += 1
             continue
-        threshold = relative_threshold(baseline, config)
-        following = values[index : index + config.confirm]
+        threshold = _threshold_around(baseline, center, config)
+        following = values[index : min(index + config.confirm, end)]
         deviations = [value / center - 1.0 for value in following]
         side = 1 if deviations[0] > threshold else -1 if deviations[0] < -threshold else 0
         if side == 0 or not all(side * deviation > threshold for deviation in deviations):
@@ -94,4 +116,36 @@ def detect_steps(values: Sequence[float], config: DetectorConfig) -> list[Step]:
         )
         level_start = index
         index += config.min_samples
-    return steps
+    if states is not None:
+        states.append((index, len(steps)))
+
+
+def prefix_level_thresholds(values: Sequence[float], config: DetectorConfig) -> list[float]:
+    """For every prefix ``values[:k]``, the noise threshold of its current level, in one pass.
+
+    Element ``k - 1`` equals ``level_threshold(values[:k])`` of
+    :mod:`benchkit.judge` (the spread of the runs since the prefix's last step),
+    without re-running the detector on each prefix, which made a dashboard
+    build quadratic in its history. The detector decides at ``i`` from
+    ``values[i : i + confirm]``, so a prefix ``k`` agrees with the full series on
+    every decision with ``i + confirm <= k``; only the last ``confirm - 1``
+    decisions are redone, on the truncated values.
+    """
+    steps: list[Step] = []
+    states: list[tuple[int, int]] = []
+    _scan(values, len(values), config, config.min_samples, steps, states)
+    thresholds: list[float] = []
+    position = 0
+    for end in range(1, len(values) + 1):
+        # The first decision that could see past the prefix (states are in index order).
+        while states[position][0] + config.confirm <= end:
+            position += 1
+        index, found = states[position]
+        tail = steps[:found]
+        if index < end:
+            _scan(values, end, config, index, tail)
+        start = tail[-1].index if tail else 0
+        # Sliced from the window's start: values[start:end] would copy the whole level.
+        window = values[max(start, end - config.window) : end]
+        thresholds.append(relative_threshold(window, config))
+    return thresholds

@@ -13,10 +13,18 @@ from pathlib import Path
 
 from benchkit.record import new_run_id, store_run_file
 
-__all__ = ["PROGRESS_FD_ENV", "Suite", "SuiteOutcome", "current_commit", "run_suites"]
+__all__ = [
+    "PROGRESS_FD_ENV",
+    "Suite",
+    "SuiteOutcome",
+    "current_commit",
+    "run_suites",
+    "selection_of",
+]
 
 # pytest's exit status when it collected no test at all.
 _NO_TESTS = 5
+_NOTHING_RUN_WARNING = "pytest_benchmark.logger.PytestBenchmarkWarning"
 # Lines of pytest's output shown on the console when a logged suite fails.
 _FAILURE_LINES = 15
 # The pipe on which benchkit.pytest_plugin reports collected and finished tests.
@@ -40,6 +48,21 @@ class SuiteOutcome:
     returncode: int
     stored: Path | None
     benchmarks: int
+
+
+# pytest options that leave benchmarks out of a run: such a run is recorded as
+# partial, so what it did not measure is not reported "gone" afterwards.
+_SELECTING = ("-k", "-m", "--deselect", "--lf", "--last-failed", "--sw", "--stepwise")
+_STOPPING = ("-x", "--exitfirst", "--maxfail")
+
+
+def selection_of(pytest_args: Sequence[str]) -> str | None:
+    """The pytest options of a run that measures only some benchmarks, or None for a full run."""
+    for arg in pytest_args:
+        name = arg.split("=", 1)[0]
+        if name in _SELECTING or name in _STOPPING or arg[:2] in {"-k", "-m"}:
+            return " ".join(pytest_args)
+    return None
 
 
 def current_commit(cwd: Path | None = None) -> tuple[str | None, bool]:
@@ -116,6 +139,11 @@ def run_suites(
                 "benchkit.pytest_plugin",
                 "--benchmark-only",
                 f"--benchmark-json={report}",
+                # A selection (-k) that leaves a suite nothing to run makes
+                # pytest-benchmark warn, and the repository's pytest settings turn
+                # warnings into errors: that suite measured nothing, it did not fail.
+                "-W",
+                f"ignore::{_NOTHING_RUN_WARNING}",
                 *pytest_args,
             ]
             if log is None:
@@ -136,6 +164,7 @@ def run_suites(
                         package=suite.package,
                         device=suite.device,
                         keep_samples=keep_samples,
+                        selection=selection_of(pytest_args),
                     )
         if stored is not None:
             _say(f"record: {count} benchmarks of {suite.package} -> {stored}")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from benchkit.compare import compare_runs, format_result, pool_runs
+from benchkit.compare import compare_runs, format_result, pool_runs, previous_commit_runs
 from benchkit.config import Thresholds
 from benchkit.history import History, Run
 from benchkit.judge import Flag, flag_history
@@ -30,12 +30,9 @@ def run_summary(
     position = next(i for i, r in enumerate(machine_runs) if r.run_id == run.run_id)
     previous: Run | None = None
     pooled = 0
-    if position:
+    same = previous_commit_runs(machine_runs, position)
+    if same:
         # The previous commit's runs pooled, so one busy run there decides nothing.
-        last = machine_runs[position - 1]
-        same = [
-            r for r in machine_runs[:position] if r.commit == last.commit and r.dirty == last.dirty
-        ]
         previous, pooled = pool_runs(same), len(same)
     config = thresholds.default
     lines: list[str] = []
@@ -47,6 +44,11 @@ def run_summary(
     confirmed = [f for f in recent if f.status == "confirmed"]
     candidates = [f for f in recent if f.status == "candidate"]
     lines.append(f"summary of run {run.run_id} on {run.machine_key}:")
+    if run.partial:
+        lines.append(
+            f"  partial run (pytest {run.selection}): {len(run.results)} benchmarks measured;"
+            " the others are not compared, not gone"
+        )
     regressions = [f for f in confirmed if f.kind == "regression"]
     improvements = [f for f in confirmed if f.kind == "improvement"]
     lines.append(
@@ -77,13 +79,14 @@ def run_summary(
                 "    (one run decides nothing: 'slower' and 'faster' below are candidates"
                 f" until {config.confirm} runs in a row agree)"
             )
+        said = {c.fullname: c.judgement.words if c.judgement else "" for c in rows}
+        said_width = max((len(text) for text in said.values()), default=0)
         for item in rows:
             before, after = format_result(item.base), format_result(item.head)
-            change = f"{item.ratio - 1:+.0%}" if item.ratio is not None else ""
             why = item.judgement.reason if item.judgement and words[item.fullname] != "same" else ""
             lines.append(
                 f"    {words[item.fullname]:<6} {_short(item.fullname):<{width}}  "
-                f"{before:>9} -> {after:<9} {change:>5}  {why}".rstrip()
+                f"{before:>9} -> {after:<9} {said[item.fullname]:<{said_width}}  {why}".rstrip()
             )
     lines.extend(f"  results: {path}" for path in files)
     if site is not None:
@@ -95,7 +98,7 @@ def run_summary(
 
 def _names(flags: Sequence[Flag]) -> str:
     return ", ".join(
-        f"{flag.kind} of {_short(flag.fullname)} {flag.change:+.0%} since {flag.run.short_commit}"
+        f"{flag.kind} of {_short(flag.fullname)} ({flag.words}) since {flag.run.short_commit}"
         for flag in flags
     )
 

@@ -61,7 +61,6 @@
     return (s / 1e-9).toPrecision(3) + " ns";
   }
 
-  function fmtPct(x) { return (x >= 0 ? "+" : "") + (x * 100).toFixed(1) + "%"; }
   function fmtDate(iso) { return iso ? iso.replace("T", " ").replace(/(:\d\d)([+-]00:00|Z)$/, "$1 UTC") : "–"; }
   function shortCommit(run) { return run.commit ? run.commit.slice(0, 8) : "no commit"; }
 
@@ -168,7 +167,7 @@
   // ---- state in the URL ---------------------------------------------------------------------
 
   const DEFAULTS = { view: "trends", machine: "", device: "", q: "", scale: "log", x: "order",
-    bench: "", base: "", head: "", kind: "all", status: "all", unit: "time" };
+    bench: "", head: "", kind: "all", status: "all", unit: "time" };
   let state = { ...DEFAULTS };
 
   function readState() {
@@ -315,6 +314,7 @@
       if (count) title.append(el("span", { class: "badge " + kind }, `${count} ${kind}${count > 1 ? "s" : ""}`));
     }
     if (bench.flags.candidate) title.append(el("span", { class: "badge pending" }, `${bench.flags.candidate} candidate${bench.flags.candidate > 1 ? "s" : ""}`));
+    if (bench.flags.resolved) title.append(el("span", { class: "badge resolved" }, `${bench.flags.resolved} resolved`));
     if (bench.flags.drift) title.append(el("span", { class: "badge drift" }, `${bench.flags.drift} drift`));
     const card = el("article", { class: "card chart-card" + (focused ? " focus" : ""), "data-bench": bench.id },
       title,
@@ -397,16 +397,16 @@
 
   function fmtValue(v, unit) { return unit === "gbps" ? trim(v) + " GB/s" : fmtSeconds(v); }
 
+  // Every number a person reads comes worded from Python (benchkit.wording):
+  // the page never turns a ratio into "faster" or "slower" itself.
   function flagText(flag, runs) {
-    const pct = fmtPct(flag.change);
-    const ratios = Object.entries(flag.ratio_changes || {}).map(([impl, c]) => `/${impl} ${fmtPct(c)}`).join(", ");
-    const shared = Object.entries(flag.baseline_changes || {}).map(([impl, c]) => `${impl} ${fmtPct(c)}`).join(", ");
     const run = runs[flag.run];
     const where = run ? ` at ${shortCommit(run)}` : "";
-    if (flag.status === "drift") return `drift ${pct}${where}: the baselines moved too (${shared}); ours/baseline ${ratios || "flat"}`;
+    if (flag.status === "drift") return `drift${where}: ${flag.words}; ${flag.evidence} (not counted)`;
     const what = flag.status === "candidate" ? `candidate ${flag.kind} (not counted yet)` : `confirmed ${flag.kind}`;
-    return `${what} ${pct}${where}` + (flag.judged_on === "ratio" ? `; ours/baseline ${ratios}` : "; judged on time (no baseline)") +
-      `; threshold ±${(flag.threshold * 100).toFixed(0)}%`;
+    const resolved = flag.resolved_by !== null && flag.resolved_by !== undefined && runs[flag.resolved_by]
+      ? `; resolved at ${shortCommit(runs[flag.resolved_by])}` : "";
+    return `${what}${where}: ${flag.words}; ${flag.evidence}; threshold ±${(flag.threshold * 100).toFixed(0)}%${resolved}`;
   }
 
   async function drawChart(card) {
@@ -555,146 +555,97 @@
     const rows = flags.map((f) => {
       const run = INDEX.runs[f.run];
       const bench = benches.get(f.bench);
-      const ratios = Object.entries(f.ratio_changes || {}).map(([impl, c]) => `${impl} ${fmtPct(c)}`).join(", ");
-      const moved = Object.entries(f.baseline_changes || {}).map(([impl, c]) => `${impl} ${fmtPct(c)}`).join(", ");
-      const evidence = f.judged_on === "time" ? "time (no baseline)"
-        : f.status === "drift" ? `baselines moved too: ${moved}` : `ours / ${ratios}`;
-      return el("tr", { class: f.status === "drift" ? "drift" : f.kind, "data-status": f.status },
+      const resolvedRun = f.resolved_by !== null && f.resolved_by !== undefined ? INDEX.runs[f.resolved_by] : null;
+      return el("tr", { class: f.status === "drift" ? "drift" : resolvedRun ? "resolved" : f.kind, "data-status": f.status,
+        "data-resolved": resolvedRun ? "1" : null, "data-fullname": f.fullname, "data-kind": f.kind },
         el("td", { class: "verdict" }, el("span", { class: "glyph", style: `color:${FLAG_CLASSES[flagClass(f)].color}` },
           FLAG_CLASSES[flagClass(f)].text), " " + (f.status === "drift" ? "drift" : f.kind),
-        f.status === "candidate" ? el("span", { class: "badge pending" }, "candidate") : null),
+        f.status === "candidate" ? el("span", { class: "badge pending" }, "candidate") : null,
+        resolvedRun ? el("span", { class: "badge resolved" }, "resolved at " + shortCommit(resolvedRun)) : null),
         el("td", { class: "name" }, el("a", { href: "#", onclick: (e) => { e.preventDefault();
           writeState({ view: "trends", bench: f.bench }, true); } }, bench ? bench.title : f.fullname),
           " · " + f.name),
         el("td", {}, f.machine), el("td", {}, commitLink(run)), el("td", {}, fmtDate(run.time)),
         el("td", { class: "num" }, fmtSeconds(f.before)), el("td", { class: "num" }, fmtSeconds(f.after)),
-        el("td", { class: "num" }, fmtPct(f.change)), el("td", {}, evidence),
+        el("td", { class: "words" }, f.words), el("td", {}, f.evidence),
         el("td", { class: "num" }, "±" + (f.threshold * 100).toFixed(0) + "%"));
     });
     return el("table", { id: "flags" }, el("thead", {}, el("tr", {}, ...["step", "benchmark", "machine", "commit",
-      "run date"].map((h) => el("th", {}, h)), ...["before", "after", "change"].map((h) =>
-      el("th", { class: "num" }, h)), el("th", {}, "evidence"), el("th", { class: "num" }, "threshold"))), el("tbody", {}, rows));
+      "run date"].map((h) => el("th", {}, h)), ...["time before", "time after"].map((h) =>
+      el("th", { class: "num" }, h)), el("th", {}, "change"), el("th", {}, "evidence"), el("th", { class: "num" }, "threshold"))), el("tbody", {}, rows));
   }
 
   // ---- compare ------------------------------------------------------------------------------
 
   function runLabel(run) {
-    return `${fmtDate(run.time)} · ${shortCommit(run)}${run.dirty ? "+" : ""} · ${run.machine} · ${run.id}`;
+    return `${fmtDate(run.time)} · ${shortCommit(run)}${run.dirty ? "+" : ""} · ${run.machine} · ${run.id}` +
+      (run.partial ? ` · partial (${run.partial})` : "");
   }
 
-  function moved(change, threshold, low, high, other) {
-    if (change > threshold && low > other[1]) return 1;
-    if (change < -threshold && high < other[0]) return -1;
-    return 0;
-  }
-
-  // The rule of benchkit.judge.judge_pair, the same that nox -s bench-compare applies.
-  function judgePair(b, h, baseRun, headRun) {
-    if (!b) return { verdict: "new", why: "only in head" };
-    if (!h) return { verdict: "gone", why: "only in base" };
-    const threshold = b.threshold !== null && b.threshold !== undefined ? b.threshold : INDEX.thresholds.default.min_relative_change;
-    if (!(b.median > 0)) return { verdict: "same", why: "" };
-    const change = h.median / b.median - 1;
-    const timeSide = moved(change, threshold, h.q1, h.q3, [b.q1, b.q3]);
-    const common = Object.keys(b.baselines || {}).filter((impl) => (h.baselines || {})[impl]).sort();
-    if (!common.length) {
-      return { verdict: timeSide > 0 ? "regression" : timeSide < 0 ? "improvement" : "same",
-        why: `time, threshold ±${(threshold * 100).toFixed(0)}%` };
-    }
-    const decided = new Set();
-    const ratios = [];
-    const shared = [];
-    const moves = [];
-    let beyond = false;
-    for (const impl of common) {
-      const bb = baseRun.results[b.baselines[impl].fullname];
-      const hb = headRun.results[h.baselines[impl].fullname];
-      const rt = b.baselines[impl].threshold;
-      const rc = (h.median / hb.median) / (b.median / bb.median) - 1;
-      decided.add(moved(rc, rt, h.q1 / hb.q3, h.q3 / hb.q1, [b.q1 / bb.q3, b.q3 / bb.q1]));
-      ratios.push(`/${impl} ${fmtPct(rc)} (±${(rt * 100).toFixed(0)}%)`);
-      beyond = beyond || Math.abs(rc) > rt;
-      shared.push(`${impl} ${fmtPct(hb.median / bb.median - 1)}`);
-      moves.push(hb.median / bb.median - 1);
-    }
-    const [side] = decided;
-    const direction = (x) => (x > 0 ? "regression" : "improvement");
-    let verdict = "same";
-    let why = `ratio ${ratios.join(", ")}`;
-    // Drift: every baseline moved the same way as ours, at least half as far.
-    const sharedMove = moves.every((m) => m * change > 0 && Math.abs(m) >= Math.abs(change) / 2);
-    if (decided.size === 1 && side !== 0) verdict = direction(side);
-    else if (beyond && !(timeSide !== 0 && sharedMove)) why += "; interquartile ranges overlap";
-    else if (timeSide !== 0 && sharedMove) {
-      verdict = "drift";
-      why = `baselines moved too (${shared.join(", ")}); ratio ${ratios.join(", ")}`;
-    }
-    return { verdict, why };
-  }
-
+  // The verdicts come from benchkit.compare.compare_runs (the rule of nox -s
+  // bench-compare), written into each run's file when the site was built:
+  // each run against the previous commit's runs on its machine, pooled.
   async function renderCompare(view) {
     const candidates = INDEX.runs.map((run, i) => [run, i]).filter(([run]) => !state.machine || run.machine === state.machine);
-    if (candidates.length < 2) {
-      view.append(el("p", { class: "muted" }, "Need at least two runs to compare."));
+    if (!candidates.length) {
+      view.append(el("p", { class: "muted" }, "No runs recorded."));
       return;
     }
-    const find = (id) => candidates.find(([run]) => run.id === id);
-    const head = find(state.head) || candidates[candidates.length - 1];
-    const base = find(state.base) || candidates.filter(([r]) => r.machine === head[0].machine && r !== head[0]).slice(-1)[0] ||
-      candidates[candidates.length - 2];
-    const picker = (id, chosen) => {
-      const select = el("select", { id }, candidates.slice().reverse().map(([run]) =>
-        el("option", { value: run.id }, runLabel(run))));
-      select.value = chosen[0].id;
-      select.addEventListener("change", () => writeState({ [id]: select.value }));
-      return select;
-    };
-    view.append(el("div", { class: "pickers" }, el("label", {}, "Base ", picker("base", base)),
-      el("label", {}, "Head ", picker("head", head))));
-    const holder = el("div", {}, el("p", { class: "muted" }, "Loading runs…"));
+    // By default the newest run that has something to compare with (a new
+    // machine's first run has none).
+    const head = candidates.find(([run]) => run.id === state.head) ||
+      candidates.filter(([run]) => run.compared).slice(-1)[0] || candidates[candidates.length - 1];
+    const select = el("select", { id: "head" }, candidates.slice().reverse().map(([run]) =>
+      el("option", { value: run.id }, runLabel(run))));
+    select.value = head[0].id;
+    select.addEventListener("change", () => writeState({ head: select.value }));
+    view.append(el("div", { class: "pickers" }, el("label", {}, "Candidate run ", select)));
+    const holder = el("div", {}, el("p", { class: "muted" }, "Loading run…"));
     view.append(holder);
-    const [b, h] = await Promise.all([load("runs/" + base[1]), load("runs/" + head[1])]);
-    const names = [...new Set([...Object.keys(b.results), ...Object.keys(h.results)])].sort();
+    const data = await load("runs/" + head[1]);
+    if (!view.isConnected) return;
+    if (!data.base) {
+      holder.replaceChildren(el("p", { class: "muted", id: "count" },
+        `Run ${head[0].id} is the first commit recorded on ${head[0].machine}: nothing to compare it with.`));
+      return;
+    }
+    const base = INDEX.runs[data.base.runs[data.base.runs.length - 1]];
     const benches = new Map(INDEX.benchmarks.map((x) => [x.id, x]));
-    const rows = [];
     const counts = { regression: 0, improvement: 0, drift: 0, same: 0, new: 0, gone: 0 };
     let baselines = 0;
-    for (const name of names) {
-      const before = b.results[name];
-      const after = h.results[name];
-      const either = before || after;
-      const bench = benches.get(either.bench);
-      if (!bench || !benchMatches(bench)) continue;
-      if (state.device && either.device !== state.device) continue;
-      const ratio = before && after ? after.median / before.median : null;
-      if (!either.ours) {
-        baselines += 1;
-        rows.push({ name, before, after, ratio, verdict: "baseline", why: "context, not judged" });
-        continue;
-      }
-      const judged = judgePair(before, after, b, h);
-      counts[judged.verdict] += 1;
-      rows.push({ name, before, after, ratio, ...judged });
-    }
+    const rows = data.base.rows.filter((r) => {
+      const bench = benches.get(r.bench);
+      return bench && benchMatches(bench) && (!state.device || r.device === state.device);
+    });
+    for (const r of rows) { if (r.ours) counts[r.verdict] += 1; else baselines += 1; }
     const order = { regression: 0, improvement: 1, drift: 2, same: 3, new: 4, gone: 5, baseline: 6 };
-    rows.sort((x, y) => order[x.verdict] - order[y.verdict] || (y.ratio || 0) - (x.ratio || 0) || (x.name < y.name ? -1 : 1));
+    rows.sort((x, y) => order[x.verdict] - order[y.verdict] || (y.ratio || 0) - (x.ratio || 0) || (x.fullname < y.fullname ? -1 : 1));
     const short = (name) => name.split("::").slice(-1)[0];
-    const table = el("table", { id: "compare-table" },
-      el("thead", {}, el("tr", {}, el("th", {}, "benchmark"), ...["base", "head", "head/base"].map((t) =>
-        el("th", { class: "num" }, t)), el("th", {}, "verdict"), el("th", {}, "why"))),
-      el("tbody", {}, rows.map((r) => el("tr", { class: r.verdict, title: r.name },
-        el("td", { class: "name" }, short(r.name)), el("td", { class: "num" }, r.before ? fmtSeconds(r.before.median) : "–"),
-        el("td", { class: "num" }, r.after ? fmtSeconds(r.after.median) : "–"),
+    const tableOf = (rows, id) => el("table", { id },
+      el("thead", {}, el("tr", {}, el("th", {}, "benchmark"), ...["base", "candidate", "candidate/base"].map((t) =>
+        el("th", { class: "num" }, t)), el("th", {}, "verdict"), el("th", {}, "in words"), el("th", {}, "why"))),
+      el("tbody", {}, rows.map((r) => el("tr", { class: r.verdict, title: r.fullname, "data-fullname": r.fullname,
+        "data-verdict": r.verdict },
+        el("td", { class: "name" }, short(r.fullname)), el("td", { class: "num" }, r.base),
+        el("td", { class: "num" }, r.head),
         el("td", { class: "num" }, r.ratio === null ? "–" : r.ratio.toFixed(3)),
-        el("td", { class: "verdict" }, r.verdict), el("td", { class: "why" }, r.why)))));
-    const warn = base[0].machine !== head[0].machine
-      ? el("p", { class: "warning" }, "The runs are from different machines: ratios mix hardware.")
-      : base[0].id === head[0].id ? el("p", { class: "warning" }, "Base and head are the same run: nothing can have changed.") : null;
-    holder.replaceChildren(...[el("p", { class: "summary", id: "count" },
-      `base ${shortCommit(base[0])} → head ${shortCommit(head[0])}: ${counts.regression} regressed, ${counts.improvement} improved, `,
-      `${counts.drift} drift, ${counts.same} unchanged, ${counts.new} new, ${counts.gone} gone; ${baselines} baseline(s) not judged. `,
-      INDEX.rule + " (Same rule as nox -s bench-compare.)"), warn, table]
-      .filter(Boolean));
+        el("td", { class: "verdict" }, r.verdict), el("td", { class: "words" }, r.words), el("td", { class: "why" }, r.why)))));
+    // Baselines are context: folded away under the table of ours, as bench-compare lists them apart.
+    const context = rows.filter((r) => !r.ours);
+    const table = tableOf(rows.filter((r) => r.ours), "compare-table");
+    const folded = context.length ? el("details", { id: "compare-context" },
+      el("summary", {}, `${context.length} baseline(s): context, not judged`), tableOf(context, "compare-baselines")) : null;
+    const pooled = data.base.runs.length > 1 ? ` (${data.base.runs.length} runs pooled)` : "";
+    holder.replaceChildren(
+      el("p", { class: "summary", id: "count" },
+        `base ${shortCommit(base)}${pooled} → candidate ${shortCommit(head[0])}: ${counts.regression} regressed, `,
+        `${counts.improvement} improved, ${counts.drift} drift, ${counts.same} unchanged, ${counts.new} new, `,
+        `${counts.gone} gone; ${baselines} baseline(s) not judged. One candidate run against the previous commit decides `,
+        "nothing: a change counts once the Regressions view confirms it over the history. ",
+        "Ratios are candidate time / base time (below 1: the candidate is faster). ",
+        INDEX.rule + " For any other pair: nox -s bench-compare -- BASE HEAD."),
+      ...data.base.warnings.map((w) => el("p", { class: "warning" }, "Warning: " + w)),
+      ...[table, folded].filter(Boolean));
   }
 
   // ---- ours vs zarr -------------------------------------------------------------------------
@@ -702,69 +653,106 @@
   const BASELINE_NAMES = { zarr: "zarr's buffers", "numpy-limit": "the memory limit (plain NumPy)",
     "cupy-pinned": "CuPy from pinned memory (the copy engine)", "cupy-pageable": "CuPy from pageable memory" };
 
+  // One machine at a time (the one with the most history unless one is
+  // chosen): a headline, the table worst first, then one small chart per
+  // workload family. The verdicts and words come from Python (benchkit.judge).
   async function renderRatios(view) {
-    const wanted = INDEX.ratio_machines.filter((m) => !state.machine || m.machine === state.machine);
+    const machine = state.machine || INDEX.main_machine;
+    const entry = INDEX.ratio_machines.find((m) => m.machine === machine);
     view.append(el("p", { class: "summary", id: "count" },
-      "Median time of our buffers divided by the baseline's median on the same operation in the same run. ",
-      "Below 1: ours is faster. Against a hardware limit the ratio says how close to the limit ours gets."));
-    if (!wanted.length) {
-      view.append(el("p", { class: "muted" }, "No benchmark pairs (ours and a baseline) in the selected runs."));
+      "Median time of our buffers divided by the baseline's median on the same operation in the same run ",
+      "(below 1: ours is faster), said in words; \"same\" means within the ratio's noise. ",
+      "Against a hardware limit the ratio says how close to the limit ours gets."));
+    if (!entry) {
+      view.append(el("p", { class: "muted" }, "No benchmark pairs (ours and a baseline) on the selected machine."));
       return;
     }
+    if (!state.machine) {
+      view.append(el("p", { class: "muted", id: "machine-note" },
+        `Machine ${machine} (${(INDEX.machines.find((m) => m.key === machine) || {}).runs} runs, the most history); choose another above.`));
+    }
+    const data = await load(entry.data);
+    if (!view.isConnected) return;
     const q = state.q.toLowerCase();
-    for (const entry of wanted) {
-      const data = await load(entry.data);
-      if (!view.isConnected) return;
-      const baselines = [...new Set(data.series.map((s) => s.baseline))];
-      for (const baseline of baselines) {
-        const series = data.series.filter((s) => s.baseline === baseline && (!state.device || s.device === state.device) &&
-          (!q || s.pair.toLowerCase().includes(q)));
-        if (!series.length) continue;
-        const card = el("article", { class: "card focus ratio-card" },
-          el("h2", {}, `ours / ${BASELINE_NAMES[baseline] || baseline}`), el("div", { class: "path" }, entry.machine),
-          el("div", { class: "plot" }));
-        view.append(card);
-        const styles = seriesStyles(series.map(() => ({})));
-        let lo = Infinity;
-        let hi = 0;
-        const allPoints = [];
-        const traces = series.map((s, i) => {
-          const pts = chartPoints(s.points);
-          for (const p of pts) { lo = Math.min(lo, p.lo); hi = Math.max(hi, p.hi); allPoints.push(p); }
-          return {
-            x: pts.map((p) => p.x), y: pts.map((p) => p.median), type: "scatter",
-            mode: pts.length > 300 ? "lines" : "lines+markers", name: esc(s.pair),
-            line: { color: styles[i].color, dash: styles[i].dash, width: 1.6 },
-            marker: { color: styles[i].color, symbol: styles[i].symbol, size: 6 },
-            customdata: pts.map((p) => {
-              const run = INDEX.runs[p.runs[p.runs.length - 1]];
-              const own = s.points.filter((q) => p.runs.includes(q[0]));
-              return [esc(shortCommit(run)), esc(fmtSeconds(median(own.map((q) => q[2])))),
-                esc(fmtSeconds(median(own.map((q) => q[3])))), esc(p.runs.length > 1 ? `${p.runs.length} runs` : "1 run")];
-            }),
-            hovertemplate: "ours/" + esc(baseline) + " %{y:.3f}<br>ours %{customdata[1]}, " + esc(baseline) +
-              " %{customdata[2]}<br>commit %{customdata[0]} (%{customdata[3]})<extra>" + esc(s.pair) + "</extra>",
-          };
-        });
-        lo = Math.min(lo, 1);
-        hi = Math.max(hi, 1);
-        const ytitle = "ours / " + (BASELINE_NAMES[baseline] || baseline) + " (below 1: ours faster)";
-        await Plotly.newPlot(card.querySelector(".plot"), traces, {
-          margin: { l: 72, r: 10, t: 36, b: 40 }, hovermode: "closest",
-          legend: LEGEND, xaxis: xAxis(allPoints),
-          yaxis: state.scale === "linear" ? linearAxis(".2~f", ytitle) : logAxis(lo, hi, (v) => trim(v) + "×", ytitle),
-          shapes: [{ type: "line", xref: "paper", x0: 0, x1: 1, y0: 1, y1: 1, line: { dash: "dot", color: "#667085" } }],
-        }, { responsive: true, displaylogo: false });
-        if (!view.isConnected) return;
-        card.dataset.rendered = "1";
-        const latest = series.map((s) => [s, s.points[s.points.length - 1]]);
-        card.append(el("table", { class: "ratio-table" }, el("thead", {}, el("tr", {}, el("th", {}, "operation (latest run)"),
-          ...["ours", baseline, "ratio"].map((t) => el("th", { class: "num" }, t)))),
-          el("tbody", {}, latest.map(([s, p]) => el("tr", { class: p[1] > 1 ? "regression" : "improvement" },
+    for (const baseline of Object.keys(entry.headlines)) {
+      const series = data.series.filter((s) => s.baseline === baseline && (!state.device || s.device === state.device) &&
+        (!q || s.pair.toLowerCase().includes(q)));
+      if (!series.length) continue;
+      const name = BASELINE_NAMES[baseline] || baseline;
+      const section = el("section", { class: "ratio-section", "data-baseline": baseline },
+        el("h2", {}, `ours / ${name}`),
+        el("p", { class: "headline" }, entry.headlines[baseline] + (series.length < data.series.filter((s) => s.baseline === baseline).length
+          ? " (all pairs; the table and charts below are filtered)" : "")));
+      view.append(section);
+      section.append(el("table", { class: "ratio-table" }, el("thead", {}, el("tr", {}, el("th", {}, "operation (latest run)"),
+        ...["ours", baseline, "ours / " + baseline].map((t) => el("th", { class: "num" }, t)), el("th", {}, "in words"))),
+        el("tbody", {}, series.map((s) => {
+          const p = s.points[s.points.length - 1];
+          const cls = s.latest.verdict === "slower" ? "regression" : s.latest.verdict === "faster" ? "improvement" : "same";
+          return el("tr", { class: cls, "data-verdict": s.latest.verdict, "data-fullname": s.fullname },
             el("td", { class: "name" }, s.pair), el("td", { class: "num" }, fmtSeconds(p[2])),
-            el("td", { class: "num" }, fmtSeconds(p[3])), el("td", { class: "num verdict" }, p[1].toFixed(3)))))));
+            el("td", { class: "num" }, fmtSeconds(p[3])), el("td", { class: "num" }, p[1].toFixed(3)),
+            el("td", { class: "verdict" }, s.latest.words));
+        }))));
+      const families = new Map();
+      for (const s of series) {
+        if (!families.has(s.family)) families.set(s.family, []);
+        families.get(s.family).push(s);
+      }
+      const grid = el("div", { class: "grid small-multiples" });
+      section.append(grid);
+      for (const [family, members] of [...families.entries()].sort()) {
+        // A legend below the plot grows the card by a line per member; beyond a
+        // few, Plotly squeezes it into a scrolling box, so hover and the table name them.
+        const legend = members.length > 1 && members.length <= SMALL_LEGEND;
+        const plot = el("div", { class: "plot", style: `height:${240 + (legend ? 18 * members.length : 0)}px` });
+        const card = el("article", { class: "card ratio-card" }, el("h3", {}, family),
+          el("div", { class: "path" }, `${members.length} operation${members.length > 1 ? "s" : ""}` +
+            (members.length > SMALL_LEGEND ? "; hover a line for its name" : "")), plot);
+        grid.append(card);
+        await drawRatioChart(card, members, baseline, name);
+        if (!view.isConnected) return;
       }
     }
+  }
+
+  const SMALL_LEGEND = 6;
+
+  async function drawRatioChart(card, series, baseline, name) {
+    const styles = seriesStyles(series.map(() => ({})));
+    let lo = Infinity;
+    let hi = 0;
+    const allPoints = [];
+    const traces = series.map((s, i) => {
+      const pts = chartPoints(s.points);
+      for (const p of pts) { lo = Math.min(lo, p.lo); hi = Math.max(hi, p.hi); allPoints.push(p); }
+      return {
+        x: pts.map((p) => p.x), y: pts.map((p) => p.median), type: "scatter",
+        mode: pts.length > 300 ? "lines" : "lines+markers", name: esc(s.pair),
+        line: { color: styles[i].color, dash: styles[i].dash, width: 1.6 },
+        marker: { color: styles[i].color, symbol: styles[i].symbol, size: 5 },
+        customdata: pts.map((p) => {
+          const run = INDEX.runs[p.runs[p.runs.length - 1]];
+          const own = s.points.filter((q) => p.runs.includes(q[0]));
+          return [esc(shortCommit(run)), esc(fmtSeconds(median(own.map((q) => q[2])))),
+            esc(fmtSeconds(median(own.map((q) => q[3])))), esc(p.runs.length > 1 ? `${p.runs.length} runs` : "1 run")];
+        }),
+        hovertemplate: "ours/" + esc(baseline) + " %{y:.3f}<br>ours %{customdata[1]}, " + esc(baseline) +
+          " %{customdata[2]}<br>commit %{customdata[0]} (%{customdata[3]})<extra>" + esc(s.pair) + "</extra>",
+      };
+    });
+    lo = Math.min(lo, 1);
+    hi = Math.max(hi, 1);
+    // Plotly reads its own markup in titles: the baseline's name is escaped like every other.
+    const ytitle = esc("ours / " + name);
+    await Plotly.newPlot(card.querySelector(".plot"), traces, {
+      margin: { l: 64, r: 10, t: 10, b: 10 }, hovermode: "closest",
+      showlegend: series.length > 1 && series.length <= SMALL_LEGEND, legend: { orientation: "h", x: 0, y: -0.02, yanchor: "top", font: { size: 10 } },
+      xaxis: { ...xAxis(allPoints), title: null, showticklabels: false },
+      yaxis: state.scale === "linear" ? linearAxis(".2~f", ytitle) : logAxis(lo, hi, (v) => trim(v) + "×", ytitle),
+      shapes: [{ type: "line", xref: "paper", x0: 0, x1: 1, y0: 1, y1: 1, line: { dash: "dot", color: "#667085" } }],
+    }, { responsive: true, displaylogo: false });
+    card.dataset.rendered = "1";
   }
 
   // ---- machines -----------------------------------------------------------------------------
