@@ -11,7 +11,12 @@ import numpy as np
 
 from buffer_core._errors import describe
 from buffer_core._protocols import ArrayLike, BytesLike
-from buffer_core._validation import check_byte_array, check_contiguous_slice, stage_bytes
+from buffer_core._validation import (
+    check_byte_array,
+    check_contiguous,
+    check_contiguous_slice,
+    stage_bytes,
+)
 
 if TYPE_CHECKING:
     import numpy.typing as npt
@@ -33,8 +38,14 @@ class Buffer(ABC):
     Parameters
     ----------
     array_like
-        A one-dimensional array of dtype ``'B'`` in the memory this
-        implementation manages. It is wrapped, not copied.
+        A one-dimensional, contiguous array of dtype ``'B'`` in the memory
+        this implementation manages. It is wrapped, not copied, so writes to
+        the buffer are writes to the array. A strided view (``array[::2]``)
+        is refused rather than copied: a copy would silently stop sharing
+        memory, and the buffer protocol, DLPack and the CUDA Array Interface
+        export only contiguous bytes. (zarr-python's buffers accept it and
+        fail later, where its bytes are exported.) Wrap a contiguous copy
+        instead.
 
     Raises
     ------
@@ -42,7 +53,8 @@ class Buffer(ABC):
         If ``array_like`` is not an array, or lives in memory this
         implementation does not manage.
     ValueError
-        If ``array_like`` is not one-dimensional or not of dtype ``'B'``.
+        If ``array_like`` is not one-dimensional, not of dtype ``'B'``, or
+        not contiguous.
     """
 
     _data: ArrayLike
@@ -50,6 +62,7 @@ class Buffer(ABC):
     def __init__(self, array_like: ArrayLike) -> None:
         self._check_memory(array_like)
         check_byte_array(array_like)
+        check_contiguous(array_like)
         self._data = array_like
 
     @classmethod
@@ -227,10 +240,21 @@ class Buffer(ABC):
         """
 
     def __add__(self, other: Buffer) -> Self:
-        """Concatenate two buffers into a new one; anything else is a TypeError."""
-        if not isinstance(other, Buffer):
-            return NotImplemented
-        return self.combine([other])
+        """Concatenate two buffers into a new one; anything else is a TypeError naming ``other``."""
+        # Raised here rather than NotImplemented: the reflected operator of
+        # an array would answer with NumPy's "__array_ufunc__=None" message.
+        return self.combine([require_buffer("other", other)])
+
+    def __radd__(self, other: object) -> Self:
+        """``other + buf`` where ``other``'s own ``+`` declined: a TypeError naming ``other``.
+
+        NumPy arrays and scalars decline (this class sets ``__array_ufunc__``
+        to None), so ``array + buf`` comes here; ``bytes + buf`` does not, as
+        ``bytes`` concatenates anything with the buffer protocol.
+        """
+        require_buffer("other", other)
+        # A Buffer on the left already had its __add__ tried; nothing to add here.
+        return NotImplemented
 
     def __eq__(self, other: object) -> bool:
         """Whether ``other`` is a Buffer holding the same bytes, in any memory.

@@ -15,6 +15,7 @@ from buffer_core._protocols import Endian, NDArrayLike, ScalarType
 from buffer_core._validation import (
     conversion_failed,
     convert_fill_value,
+    fits_selection,
     parse_axes,
     parse_dtype,
     parse_newshape,
@@ -22,7 +23,9 @@ from buffer_core._validation import (
     parse_permutation,
     parse_shape,
     raise_key_error,
+    shape_mismatch,
     stage_values,
+    view_key,
 )
 
 if TYPE_CHECKING:
@@ -288,11 +291,14 @@ class NDBuffer(ABC):
                 or value.dtype == data.dtype
                 or _casts_safely(value.dtype, data.dtype)
             )
-        ) or (type(value) in _SCALARS or isinstance(value, np.generic)):
+        ) or (
+            (type(value) in _SCALARS or isinstance(value, np.generic)) and data.dtype.names is None
+        ):
             # An array of this dtype (or one that casts to it without loss) is
             # only broadcast, and a scalar is converted once: NumPy checks both
             # before it writes, and nothing can fail while it writes, so no
-            # temporary is needed.
+            # temporary is needed. (Not into a struct: NumPy converts a scalar
+            # field by field as it writes, so a later field can fail.)
             # Read-only memory refuses the write itself (nothing is written), so the
             # hot path does not ask for the flags first.
             try:
@@ -300,16 +306,19 @@ class NDBuffer(ABC):
             except LookupError as error:  # IndexError, or KeyError for field names
                 self._refuse_if_readonly()
                 raise_key_error(key, self.shape, error)
-            except (TypeError, ValueError, OverflowError) as error:
+            except (TypeError, ValueError, OverflowError, RuntimeError) as error:
                 self._refuse_if_readonly()
                 self._raise_value_error(key, value, error)
             return
         self._refuse_if_readonly()
+        # Through a view: one element of an object array is the object itself,
+        # which has no shape, and writing an array into it would store the array.
+        selection = view_key(key)
         try:
-            selection_shape = tuple(data[key].shape)
+            selection_shape = tuple(data[selection].shape)
         except (LookupError, TypeError, ValueError) as error:
             raise_key_error(key, self.shape, error)
-        data[key] = stage_values(value, self.dtype, selection_shape)
+        data[selection] = stage_values(value, self.dtype, selection_shape)
 
     def _refuse_if_readonly(self) -> None:
         if self.readonly:
@@ -317,14 +326,18 @@ class NDBuffer(ABC):
             raise ValueError(msg)
 
     def _raise_value_error(self, key: Any, value: Any, error: Exception) -> None:
-        if isinstance(error, ValueError) and "broadcast" in str(error):
-            msg = (
-                f"value: an array of shape {tuple(value.shape)} does not fit the selection "
-                f"{key!r} of a buffer of shape {self.shape}"
-            )
-            raise ValueError(msg) from None
         if getattr(value, "ndim", 0):
-            # Same dtype, so a TypeError or ValueError here is NumPy refusing the key.
+            # Same dtype, so NumPy refused the key or the value's shape (a mask
+            # takes a 1-d value): the key is checked on its own first.
+            try:
+                selected = tuple(self._data[view_key(key)].shape)
+            except (LookupError, TypeError, ValueError) as key_error:
+                raise_key_error(key, self.shape, key_error)
+            if not fits_selection(tuple(value.shape), selected):
+                selection = (
+                    f"a selection of shape {selected} ({key!r} of a buffer of shape {self.shape})"
+                )
+                raise shape_mismatch(tuple(value.shape), selection) from None
             raise_key_error(key, self.shape, error)
         convert_fill_value(value, self.dtype, "value")
         raise_key_error(key, self.shape, error)
@@ -413,6 +426,10 @@ def _restore_ndbuffer(
 ) -> NDBuffer:
     if isinstance(payload, np.ndarray):
         array = payload
+    elif dtype.itemsize == 0:
+        # Elements of no bytes (V0, a struct of empty sub-arrays): there is
+        # nothing to restore, and np.frombuffer cannot count them.
+        array = np.empty(shape, dtype=dtype, order="F" if order == "F" else "C")
     else:
         flat = np.frombuffer(payload, dtype=dtype)
         array = flat.reshape(shape, order="F" if order == "F" else "C")
