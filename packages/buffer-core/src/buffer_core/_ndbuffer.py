@@ -280,6 +280,12 @@ class NDBuffer(ABC):
 
         The whole value is converted to this buffer's dtype and the selection's
         shape before anything is written, so a failed write changes nothing.
+
+        Raises
+        ------
+        ValueError
+            If ``value`` does not fit the selection; the message starts with
+            ``value: shape mismatch:`` (NumPy's words, which zarr's tests match).
         """
         data = self._data
         if type(value) is not type(data) and isinstance(value, NDBuffer):
@@ -367,13 +373,16 @@ class NDBuffer(ABC):
           ``0.0`` differ: a chunk of ``-0.0`` is not a chunk of fill value
           ``0.0``.
 
-        - For void and structured dtypes, a scalar ``other`` (bytes, a tuple
-          of fields, a NumPy void) is converted to the buffer's dtype and
-          compared element by element; one that cannot be converted gives
-          ``False``. An empty buffer gives ``True``, as for every dtype.
-        - An array ``other`` whose elements cannot be compared with the
-          buffer's (strings against numbers, say) gives ``False``: NaN rules
-          apply only where both sides are numeric.
+        - For void and structured dtypes, a scalar ``other`` is converted to
+          the buffer's dtype as a fill value is (a tuple of fields, a NumPy
+          void, a number for every field, bytes for raw ``V``), so a buffer
+          made by ``create(fill_value=x)`` is ``all_equal(x)``; one that cannot
+          be converted, or only by dropping an imaginary part, gives ``False``.
+          An empty buffer gives ``True``, as for every dtype.
+        - An ``other`` whose elements cannot be compared with the buffer's
+          (strings against numbers, structs or raw bytes against anything
+          but structs or raw bytes of a matching layout) gives ``False``: NaN
+          rules apply only where both sides are numeric.
 
         Raises
         ------
