@@ -298,13 +298,14 @@ class NDBuffer(ABC):
                 or _casts_safely(value.dtype, data.dtype)
             )
         ) or (
-            (type(value) in _SCALARS or isinstance(value, np.generic)) and data.dtype.names is None
+            type(value) in _SCALARS or (isinstance(value, np.generic) and data.dtype.names is None)
         ):
             # An array of this dtype (or one that casts to it without loss) is
             # only broadcast, and a scalar is converted once: NumPy checks both
             # before it writes, and nothing can fail while it writes, so no
-            # temporary is needed. (Not into a struct: NumPy converts a scalar
-            # field by field as it writes, so a later field can fail.)
+            # temporary is needed. (Not a NumPy scalar into a struct: NumPy
+            # converts it field by field as it writes, and a datetime into a
+            # short string field fails after the fields before it are written.)
             # Read-only memory refuses the write itself (nothing is written), so the
             # hot path does not ask for the flags first.
             try:

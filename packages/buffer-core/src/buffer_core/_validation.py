@@ -338,7 +338,8 @@ def convert_fill_value(value: Any, dtype: np.dtype[Any], argument: str = "fill_v
     assigning one element, which refuses out-of-range Python integers,
     NaN and infinity into integers and unparsable strings.
     """
-    check_not_released(value, argument)
+    if type(value) is memoryview:  # one check on the common path, not a call
+        check_not_released(value, argument)
     scalar = np.empty((), dtype=dtype)
     if getattr(value, "ndim", 0):
         msg = f"{argument}: expected a single value, got a {describe(value)}"
@@ -359,7 +360,8 @@ def stage_values(
     half way would leave a prefix written; converting into a temporary first
     means a failed write changes nothing.
     """
-    check_not_released(value, argument)
+    if type(value) is memoryview:  # one check on the common path, not a call
+        check_not_released(value, argument)
     staged = np.empty(shape, dtype=dtype)
     try:
         staged[...] = value
