@@ -13,6 +13,7 @@ import pytest
 
 import buffer_core
 import buffer_cpu
+from buffer_core.testing._foreign import ForeignBuffer
 
 MiB = 1 << 20
 
@@ -274,12 +275,36 @@ def test_zero_fill_value_outside_the_shortcut(data: Any, other: Any, expected: b
     assert buffer_cpu.NDBuffer(data).all_equal(other) is expected
 
 
+class _StridedForeignBuffer(ForeignBuffer):
+    """Another implementation whose bytes are a strided view, as zarr's own buffers allow."""
+
+    def as_numpy_array(self) -> Any:
+        return np.arange(10, dtype="B")[::2]
+
+
 def test_combine_takes_strided_parts() -> None:
-    """A buffer over strided bytes combines like any other (they are copied in order)."""
-    strided = buffer_cpu.Buffer.from_array_like(np.arange(10, dtype="B")[::2])
+    """Another implementation's strided bytes combine like any other (copied in order)."""
+    strided = _StridedForeignBuffer(np.zeros(5, dtype="B"))
     head = buffer_cpu.Buffer.from_bytes(b"\xff")
     combined = head.combine([strided, head])
     assert combined.to_bytes() == b"\xff\x00\x02\x04\x06\x08\xff"
+
+
+def test_from_buffer_copies_strided_bytes() -> None:
+    """from_buffer of another implementation's strided bytes copies them into contiguous memory."""
+    converted = buffer_cpu.Buffer.from_buffer(_StridedForeignBuffer(np.zeros(5, dtype="B")))
+    assert converted.to_bytes() == b"\x00\x02\x04\x06\x08"
+    assert memoryview(converted).c_contiguous
+
+
+@pytest.mark.parametrize(
+    "array",
+    [np.zeros(4, dtype="B"), np.zeros(1, dtype="B")[::-1], np.zeros(0, dtype="B")[::3]],
+    ids=["plain", "one-byte-reversed", "empty-strided"],
+)
+def test_contiguous_arrays_take_the_constructor_fast_path(array: Any) -> None:
+    """Arrays NumPy calls contiguous (any stride for zero or one byte) are wrapped, not copied."""
+    assert buffer_cpu.Buffer(array).as_numpy_array() is array
 
 
 def test_combine_result_is_writable_new_memory() -> None:

@@ -14,6 +14,7 @@ from buffer_core._layout import clamp_slice
 from buffer_core._protocols import ArrayLike, BytesLike
 from buffer_core._validation import (
     check_byte_array,
+    check_contiguous,
     check_contiguous_slice,
     host_bytes_of,
     stage_bytes,
@@ -45,9 +46,14 @@ class Buffer(ABC):
     Parameters
     ----------
     array_like
-        A one-dimensional array of dtype ``'B'`` in the memory this
-        implementation manages (or one its memory imports without a copy).
-        It is wrapped, not copied.
+        A one-dimensional, contiguous array of dtype ``'B'`` in the memory
+        this implementation manages (or one its memory imports without a
+        copy). It is wrapped, not copied, so writes to the buffer are writes
+        to the array. A strided view (``array[::2]``) is refused rather than
+        copied: a copy would silently stop sharing memory, and the buffer
+        protocol, DLPack and the CUDA Array Interface export only contiguous
+        bytes. (zarr-python's buffers accept it and fail later, where its
+        bytes are exported.) Wrap a contiguous copy instead.
 
     Raises
     ------
@@ -55,7 +61,8 @@ class Buffer(ABC):
         If ``array_like`` is not an array, or lives in memory this
         implementation does not manage.
     ValueError
-        If ``array_like`` is not one-dimensional or not of dtype ``'B'``.
+        If ``array_like`` is not one-dimensional, not of dtype ``'B'``, or
+        not contiguous.
     """
 
     #: Where this implementation's arrays live: set by every implementation.
@@ -82,7 +89,8 @@ class Buffer(ABC):
             # Host bytes handed to another memory's constructor (as zarr does
             # with its GPU buffers): checked, then copied there once.
             check_byte_array(array_like)
-            storage = memory.from_host(np.ascontiguousarray(array_like))
+            check_contiguous(array_like)
+            storage = memory.from_host(array_like)
             self._data = storage
             self._record = memory.new_record()
             memory.created(storage, self._record)
@@ -92,6 +100,7 @@ class Buffer(ABC):
             if storage is None:
                 raise expected_type(array_like, "array_like", self._array_hint)
         check_byte_array(storage, memory.dtype_of(storage))
+        check_contiguous(storage)
         self._data = storage
         self._record = memory.new_record()
 
@@ -305,7 +314,7 @@ class Buffer(ABC):
             raise expected_type(others, "others", "an iterable of Buffers (wrap one in a list)")
         try:
             parts: list[Any] = list(others)
-        except TypeError:
+        except (TypeError, ValueError):  # ValueError: a released memoryview
             raise expected_type(others, "others", "an iterable of Buffers") from None
         for index, part in enumerate(parts):
             require_buffer(f"others[{index}]", part)
@@ -341,10 +350,21 @@ class Buffer(ABC):
         return combined
 
     def __add__(self, other: Buffer) -> Self:
-        """Concatenate two buffers into a new one; anything else is a TypeError."""
-        if not isinstance(other, Buffer):
-            return NotImplemented
-        return self.combine([other])
+        """Concatenate two buffers into a new one; anything else is a TypeError naming ``other``."""
+        # Raised here rather than NotImplemented: the reflected operator of
+        # an array would answer with NumPy's "__array_ufunc__=None" message.
+        return self.combine([require_buffer("other", other)])
+
+    def __radd__(self, other: object) -> Self:
+        """``other + buf`` where ``other``'s own ``+`` declined: a TypeError naming ``other``.
+
+        NumPy arrays and scalars decline (this class sets ``__array_ufunc__``
+        to None), so ``array + buf`` comes here; ``bytes + buf`` does not, as
+        ``bytes`` concatenates anything with the buffer protocol.
+        """
+        require_buffer("other", other)
+        # A Buffer on the left already had its __add__ tried; nothing to add here.
+        return NotImplemented
 
     def __eq__(self, other: object) -> bool:
         """Whether ``other`` is a Buffer holding the same bytes, in any memory.

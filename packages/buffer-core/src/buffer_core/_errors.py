@@ -17,8 +17,14 @@ def describe(value: Any) -> str:
         if kind.__module__ == "builtins"
         else f"{kind.__module__}.{kind.__qualname__}"
     )
-    shape = getattr(value, "shape", None)
-    dtype = getattr(value, "dtype", None)
+    try:
+        shape = getattr(value, "shape", None)
+        dtype = getattr(value, "dtype", None)
+    except Exception:  # noqa: BLE001  # any property may raise; see below
+        # The description must not raise in place of the error it is for: a
+        # released memoryview raises on every attribute, and so may any
+        # object's properties.
+        return f"released {name}" if kind is memoryview else name
     if shape is not None and dtype is not None:
         return f"{name} of shape {tuple(shape)} and dtype {dtype}"
     return name

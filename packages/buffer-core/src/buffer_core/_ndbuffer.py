@@ -21,6 +21,7 @@ from buffer_core._validation import (
     check_allocation,
     conversion_failed,
     convert_fill_value,
+    fits_selection,
     parse_axes,
     parse_dtype,
     parse_newshape,
@@ -488,6 +489,12 @@ class NDBuffer(ABC):
 
         The whole value is converted to this buffer's dtype and the selection's
         shape before anything is written, so a failed write changes nothing.
+
+        Raises
+        ------
+        ValueError
+            If ``value`` does not fit the selection; the message starts with
+            ``value: shape mismatch:`` (NumPy's words, which zarr's tests match).
         """
         if type(key) is str:
             try:
@@ -523,6 +530,9 @@ class NDBuffer(ABC):
             or isinstance(value, np.generic)
             or (type(value) is np.ndarray and value.ndim == 0)
         ):
+            if type(value) is np.ndarray:
+                # Its element, not the array: an object buffer would store the array itself.
+                value = value[()]
             return convert_fill_value(value, self._dtype, "value")
         if not isinstance(value, (NDBuffer, np.ndarray, list, tuple)):
             array = value if memory.is_array(value) else memory.import_array(value)
@@ -530,8 +540,8 @@ class NDBuffer(ABC):
                 value = self.__class__(array)
         if isinstance(value, NDBuffer):
             if getattr(value, "memory", None) is memory:
-                if not _fits(value.shape, shape):
-                    raise shape_mismatch(value.shape, shape)
+                if not fits_selection(value.shape, shape):
+                    raise shape_mismatch(value.shape, f"a selection of shape {shape}")
                 if (value._dtype == self._dtype and value._raw == self._raw) or (
                     not (value._raw or self._raw) and _casts_safely(value._dtype, self._dtype)
                 ):
@@ -562,17 +572,17 @@ class NDBuffer(ABC):
 
         The caller holds the memory's ``writing`` context.
         """
-        if selection.basic is None:
-            flat = cast("np.ndarray[Any, Any]", selection.flat)
-            self._scatter(flat, selection.shape, staged)
-            return
         memory = self.memory
-        key = selection.basic
         target = self._trailing(selection.shape)
         extra = len(staged.shape) - len(target)
         if extra > 0:
             # NumPy drops a value's leading length-one axes; the standard does not.
             staged = memory.xp.reshape(staged, tuple(staged.shape)[extra:])
+        if selection.basic is None:
+            flat = cast("np.ndarray[Any, Any]", selection.flat)
+            self._scatter(flat, selection.shape, staged)
+            return
+        key = selection.basic
         if any(part is None for part in key):
             # New axes select nothing to write (the standard refuses them in
             # assignments): write the same elements without them.
@@ -634,13 +644,16 @@ class NDBuffer(ABC):
           ``0.0`` differ: a chunk of ``-0.0`` is not a chunk of fill value
           ``0.0``.
 
-        - For void and structured dtypes, a scalar ``other`` (bytes, a tuple
-          of fields, a NumPy void) is converted to the buffer's dtype and
-          compared element by element; one that cannot be converted gives
-          ``False``. An empty buffer gives ``True``, as for every dtype.
-        - An array ``other`` whose elements cannot be compared with the
-          buffer's (strings against numbers, say) gives ``False``: NaN rules
-          apply only where both sides are numeric.
+        - For void and structured dtypes, a scalar ``other`` is converted to
+          the buffer's dtype as a fill value is (a tuple of fields, a NumPy
+          void, a number for every field, bytes for raw ``V``), so a buffer
+          made by ``create(fill_value=x)`` is ``all_equal(x)``; one that cannot
+          be converted, or only by dropping an imaginary part, gives ``False``.
+          An empty buffer gives ``True``, as for every dtype.
+        - An ``other`` whose elements cannot be compared with the buffer's
+          (strings against numbers, structs or raw bytes against anything
+          but structs or raw bytes of a matching layout) gives ``False``: NaN
+          rules apply only where both sides are numeric.
 
         Evaluated where the data lives; only the answer crosses to the host.
 
@@ -697,16 +710,6 @@ class NDBuffer(ABC):
         )
 
 
-def _fits(shape: tuple[int, ...], target: tuple[int, ...]) -> bool:
-    """Whether a value of ``shape`` can be written into a selection of ``target``, as NumPy says."""
-    while len(shape) > len(target) and shape[0] == 1:
-        shape = shape[1:]
-    try:
-        return np.broadcast_shapes(shape, target) == target
-    except ValueError:
-        return False
-
-
 @functools.cache  # dtype pairs are few and hashable
 def _casts_safely(source: np.dtype[Any], target: np.dtype[Any]) -> bool:
     """Whether numbers of ``source`` convert to ``target`` without error or warning."""
@@ -723,6 +726,10 @@ def _restore_ndbuffer(
 ) -> NDBuffer:
     if isinstance(payload, np.ndarray):
         array = payload
+    elif dtype.itemsize == 0:
+        # Elements of no bytes (V0, a struct of empty sub-arrays): there is
+        # nothing to restore, and np.frombuffer cannot count them.
+        array = np.empty(shape, dtype=dtype, order="F" if order == "F" else "C")
     else:
         flat = np.frombuffer(payload, dtype=dtype)
         array = flat.reshape(shape, order="F" if order == "F" else "C")

@@ -29,10 +29,13 @@ __all__ = [
     "allocation_failed",
     "check_allocation",
     "check_byte_array",
+    "check_contiguous",
     "check_contiguous_slice",
     "check_holds_no_references",
+    "check_not_released",
     "conversion_failed",
     "convert_fill_value",
+    "fits_selection",
     "host_bytes_of",
     "parse_axes",
     "parse_dtype",
@@ -44,6 +47,7 @@ __all__ = [
     "shape_mismatch",
     "stage_bytes",
     "stage_values",
+    "view_key",
 ]
 
 #: The most dimensions a NumPy 2 array can have.
@@ -223,6 +227,20 @@ def _check_slice_slowly(key: Any) -> slice:
     return key
 
 
+def view_key(key: Any) -> Any:
+    """``key`` with a trailing Ellipsis, so that it selects a view even of a single element.
+
+    ``array[0, 1]`` is an element (a NumPy scalar, or the object itself in an
+    object array) and ``array[0, 1, ...]`` a 0-d view of it. A key that has
+    an Ellipsis already, or names a field, is returned as it is.
+    """
+    if isinstance(key, tuple):
+        return key if any(part is Ellipsis for part in key) else (*key, Ellipsis)
+    if key is Ellipsis or isinstance(key, str):
+        return key
+    return (key, Ellipsis)
+
+
 def raise_key_error(key: Any, shape: tuple[int, ...], error: Exception) -> NoReturn:
     """Re-raise NumPy's (or CuPy's) indexing error as one that names ``key``.
 
@@ -238,6 +256,10 @@ def raise_key_error(key: Any, shape: tuple[int, ...], error: Exception) -> NoRet
 # --- values -----------------------------------------------------------------------------------------
 
 
+# NumPy raises RuntimeError for a datetime that does not fit a short string dtype.
+_CONVERSION_ERRORS = (TypeError, ValueError, OverflowError, RuntimeError)
+
+
 def _conversion_error(value: Any, dtype: np.dtype[Any], argument: str, error: Exception) -> Any:
     kind = TypeError if isinstance(error, TypeError) else ValueError
     shown = _show(value)
@@ -249,6 +271,51 @@ def _show(value: Any) -> str:
         return f"a {describe(value)}"
     text = repr(value)
     return text if len(text) <= 80 else f"{text[:77]}..."
+
+
+def check_not_released(value: Any, argument: str) -> None:
+    """Raise ValueError naming ``argument`` if ``value`` is a released ``memoryview``.
+
+    Every attribute of a released memoryview and every export of its memory
+    raises "operation forbidden on released memoryview object", which names
+    nothing; the helpers that take values and bytes call this first.
+    """
+    if type(value) is memoryview:  # memoryview cannot be subclassed
+        try:
+            value.nbytes  # noqa: B018  # raises once the view is released
+        except ValueError:
+            msg = f"{argument}: expected a memoryview of live memory, got a released memoryview"
+            raise ValueError(msg) from None
+
+
+def fits_selection(value_shape: tuple[int, ...], selection_shape: tuple[int, ...]) -> bool:
+    """Whether NumPy writes a value of ``value_shape`` into a selection of ``selection_shape``.
+
+    NumPy broadcasts the value to the selection, after dropping leading
+    dimensions of length one that the selection does not have.
+    """
+    extra = len(value_shape) - len(selection_shape)
+    if extra > 0:
+        if any(n != 1 for n in value_shape[:extra]):
+            return False
+        value_shape = value_shape[extra:]
+    return all(
+        v in (1, s) for v, s in zip(reversed(value_shape), reversed(selection_shape), strict=False)
+    )
+
+
+def shape_mismatch(
+    value_shape: tuple[int, ...], selection: str, argument: str = "value"
+) -> ValueError:
+    """The ValueError for a value whose shape does not fit what ``selection`` describes.
+
+    The words "shape mismatch" are NumPy's for this error, and zarr-python's
+    own tests (and users' code written against zarr's buffers) match them;
+    the message still starts with the argument's name, as every message does.
+    """
+    return ValueError(
+        f"{argument}: shape mismatch: a value of shape {value_shape} does not fit {selection}"
+    )
 
 
 def conversion_failed(
@@ -267,13 +334,15 @@ def convert_fill_value(value: Any, dtype: np.dtype[Any], argument: str = "fill_v
     assigning one element, which refuses out-of-range Python integers,
     NaN and infinity into integers and unparsable strings.
     """
+    if type(value) is memoryview:  # one check on the common path, not a call
+        check_not_released(value, argument)
     scalar = np.empty((), dtype=dtype)
     if getattr(value, "ndim", 0):
         msg = f"{argument}: expected a single value, got a {describe(value)}"
         raise ValueError(msg)
     try:
         scalar[()] = value
-    except (TypeError, ValueError, OverflowError) as error:
+    except _CONVERSION_ERRORS as error:
         raise _conversion_error(value, dtype, argument, error) from None
     return scalar
 
@@ -287,25 +356,33 @@ def stage_values(
     half way would leave a prefix written; converting into a temporary first
     means a failed write changes nothing.
     """
+    if type(value) is memoryview:  # one check on the common path, not a call
+        check_not_released(value, argument)
     staged = np.empty(shape, dtype=dtype)
     try:
         staged[...] = value
-    except (TypeError, ValueError, OverflowError) as error:
-        if isinstance(error, ValueError) and "broadcast" in str(error):
-            raise shape_mismatch(np.shape(value), shape, argument) from None
+    except _CONVERSION_ERRORS as error:
+        value_shape = _shape_of(value, dtype)
+        if value_shape is not None and not fits_selection(value_shape, shape):
+            raise shape_mismatch(value_shape, f"a selection of shape {shape}", argument) from None
         raise _conversion_error(value, dtype, argument, error) from None
     return staged
 
 
-def shape_mismatch(
-    got: tuple[int, ...], selection: tuple[int, ...], argument: str = "value"
-) -> ValueError:
-    """The error for a value whose shape does not broadcast to the selection it is written to."""
-    # "shape mismatch" is NumPy's phrase for this, which zarr's own tests match.
-    return ValueError(
-        f"{argument}: shape mismatch: a value of shape {tuple(got)} does not fit a "
-        f"selection of shape {tuple(selection)}"
-    )
+def _shape_of(value: Any, dtype: np.dtype[Any]) -> tuple[int, ...] | None:
+    """The shape NumPy sees in ``value``, or None where it cannot tell.
+
+    For structured dtypes a tuple is one element, not a dimension, so the
+    nesting of lists does not say the shape; nor does a ragged list.
+    """
+    if isinstance(value, np.ndarray):
+        return tuple(value.shape)
+    if dtype.names is not None:
+        return None
+    try:
+        return tuple(np.shape(value))
+    except (TypeError, ValueError):
+        return None
 
 
 def check_holds_no_references(exporter: Any, argument: str) -> None:
@@ -352,6 +429,7 @@ def host_bytes_of(
     expected: str = "a bytes-like object (bytes, bytearray, memoryview, ...)",
 ) -> Any:
     """The bytes of a buffer-protocol object as a 1-d ``uint8`` NumPy array, without a copy."""
+    check_not_released(bytes_like, argument)
     check_holds_no_references(bytes_like, argument)
     try:
         view = memoryview(bytes_like)
@@ -404,4 +482,23 @@ def check_byte_array(array_like: Any, dtype: np.dtype[Any] | None = None) -> Non
     found = array_like.dtype if dtype is None else dtype
     if found != _BYTE:
         msg = f"array_like: only byte dtype ('B') allowed, got dtype {found}"
+        raise ValueError(msg)
+
+
+def check_contiguous(array_like: Any) -> None:
+    """Raise ValueError if ``array_like``, the array a Buffer is to wrap, is a strided view.
+
+    A Buffer wraps its array without copying, and its bytes leave through the
+    buffer protocol, DLPack and ``__cuda_array_interface__`` as one contiguous
+    run: a strided array (``array[::2]``) would be refused there, far from
+    where it came in, so it is refused here. An array without ``flags`` (no
+    strides to ask about) is taken as it is.
+    """
+    flags = getattr(array_like, "flags", None)
+    if flags is not None and not flags.c_contiguous:
+        msg = (
+            f"array_like: expected a contiguous array (it is wrapped, not copied), got a "
+            f"strided view with strides {tuple(array_like.strides)}; pass a contiguous "
+            f"copy (ascontiguousarray) instead"
+        )
         raise ValueError(msg)

@@ -13,6 +13,8 @@ from typing import Any, Literal, NamedTuple
 
 import numpy as np
 
+from buffer_core._validation import check_not_released, convert_fill_value
+
 __all__ = ["ComparisonPlan", "plan_all_equal", "unsigned_view_dtype"]
 
 # Kinds for which NaN has no meaning in comparisons: strings, bytes, void and objects.
@@ -59,6 +61,9 @@ def plan_all_equal(dtype: np.dtype[Any], other: Any, equal_nan: bool) -> Compari
     ``other`` must not be ``None`` (which never equals anything); the caller
     returns ``False`` for it before planning.
     """
+    if type(other) is memoryview:
+        # NumPy makes an object array of a released one, which equals nothing.
+        check_not_released(other, "other")
     if dtype.kind == "V":
         return _plan_void(dtype, other)
     try:
@@ -66,6 +71,11 @@ def plan_all_equal(dtype: np.dtype[Any], other: Any, equal_nan: bool) -> Compari
     except (TypeError, ValueError) as error:  # ragged nesting
         msg = f"other: expected a scalar or an array, NumPy cannot make an array of it: {error}"
         raise ValueError(msg) from None
+    if target.dtype.kind == "V":
+        # Structs and raw bytes have no elements in common with numbers,
+        # strings or dates: NumPy refuses to compare them ("Cannot compare
+        # structured or void to non-void arrays"), and none of them is equal.
+        return ComparisonPlan("unequal", np.empty((), dtype=dtype), False)
     nan_aware = dtype.kind not in _NO_NAN_KINDS
     if target.ndim > 0:
         # NaN is only looked for where both sides can hold it: np.isnan has
@@ -89,35 +99,62 @@ def plan_all_equal(dtype: np.dtype[Any], other: Any, equal_nan: bool) -> Compari
 
 
 def _plan_void(dtype: np.dtype[Any], other: Any) -> ComparisonPlan:
-    """Raw bytes and structs: compare with ``other`` converted to ``dtype``, if it is one.
+    """Raw bytes and structs: compare with a scalar ``other`` converted as a fill value is.
 
-    Only what names such an element converts: bytes of exactly the item size
-    for raw ``V`` dtypes, a tuple of the fields (or a NumPy void) for
-    structured ones, and arrays of such elements. NumPy would also turn a
-    number into a struct with every field set to it; that is not equality.
+    The one rule for fill values (:func:`~buffer_core._validation.convert_fill_value`)
+    decides what a scalar means in ``dtype``, so a buffer made by
+    ``create(fill_value=x)`` is ``all_equal(x)`` for every ``x`` it accepts:
+    a tuple of the fields, a NumPy void, a number (every field set to it),
+    bytes for raw ``V`` dtypes. A scalar that does not convert equals
+    nothing. Arrays are compared element by element, and only arrays of
+    void elements can be equal.
     """
     unequal = ComparisonPlan("unequal", np.empty((), dtype=dtype), False)
     if isinstance(other, np.ndarray) and other.ndim == 0:
         other = other[()]
     if isinstance(other, np.ndarray):
-        if other.dtype.kind != "V":
+        if not _voids_compare(dtype, other.dtype):
             return unequal
         return ComparisonPlan("array", other, False)
-    if dtype.names is None:
-        if isinstance(other, np.void):
-            size = other.itemsize
-        elif isinstance(other, bytes):
-            size = len(other)
-        else:
-            return unequal
-        if size != dtype.itemsize:
-            return unequal
-    elif not isinstance(other, (tuple, np.void)):
+    if isinstance(other, (complex, np.complexfloating)) and not _all_complex(dtype):
+        # NumPy drops the imaginary part to fill a real field (with a
+        # ComplexWarning): a lossy conversion is not equality.
+        return unequal
+    if isinstance(other, np.void) and not np.can_cast(other.dtype, dtype, "same_kind"):
+        # The same for a struct of complex fields into real ones, and any
+        # other struct NumPy would convert only by changing kind.
         return unequal
     try:
-        return ComparisonPlan("equal", np.asarray(other, dtype=dtype), False)
-    except (TypeError, ValueError, OverflowError):
+        return ComparisonPlan("equal", convert_fill_value(other, dtype, "other"), False)
+    except (TypeError, ValueError):
         return unequal
+
+
+def _voids_compare(dtype: np.dtype[Any], other: np.dtype[Any]) -> bool:
+    """Whether NumPy compares elements of the void ``dtype`` with those of ``other``.
+
+    Raw bytes compare with raw bytes of the same size, structs with structs
+    whose fields NumPy can match; every other pair NumPy refuses with a
+    TypeError, and none of its elements are equal.
+    """
+    if other.kind != "V" or (dtype.names is None) != (other.names is None):
+        return False
+    if dtype.names is None:
+        return dtype.itemsize == other.itemsize
+    try:
+        np.promote_types(dtype, other)
+    except TypeError:
+        return False
+    return True
+
+
+def _all_complex(dtype: np.dtype[Any]) -> bool:
+    """Whether every field of ``dtype`` (nested, sub-arrays included) holds complex numbers."""
+    if dtype.names is not None:
+        return all(_all_complex(dtype.fields[name][0]) for name in dtype.names)  # type: ignore[index]
+    if dtype.subdtype is not None:
+        return _all_complex(dtype.subdtype[0])
+    return dtype.kind == "c"
 
 
 @functools.cache  # dtypes are few and hashable; finfo is not free

@@ -38,8 +38,15 @@ class Buffer(buffer_core.Buffer):
     _data: npt.NDArray[np.uint8]
 
     def __init__(self, array_like: Any) -> None:
-        # Fast path: every slice makes one.
-        if type(array_like) is np.ndarray and array_like.ndim == 1 and array_like.dtype is _BYTE:
+        # Fast path: every slice, from_bytes and combine makes one; the usual
+        # array (exactly a contiguous 1-d uint8 ndarray) passes in one frame,
+        # anything else gets buffer-core's checks and messages.
+        if (
+            type(array_like) is np.ndarray
+            and array_like.dtype is _BYTE
+            and array_like.ndim == 1
+            and array_like.flags.c_contiguous
+        ):
             self._data = array_like
             return
         super().__init__(array_like)
@@ -48,7 +55,12 @@ class Buffer(buffer_core.Buffer):
     def from_buffer(cls, buffer: buffer_core.Buffer) -> Self:
         # Fast path: as_numpy_array is free for host buffers and the one
         # device-to-host copy for device buffers.
-        return cls(require_buffer("buffer", buffer).as_numpy_array())
+        host = require_buffer("buffer", buffer).as_numpy_array()
+        if not host.flags.c_contiguous:
+            # Another implementation's bytes may be a strided view (zarr's own
+            # buffers wrap one); ours are contiguous, so they are copied.
+            host = np.ascontiguousarray(host)
+        return cls(host)
 
     @classmethod
     def from_bytes(cls, bytes_like: Any) -> Self:
@@ -108,7 +120,7 @@ class Buffer(buffer_core.Buffer):
             raise expected_type(others, "others", "an iterable of Buffers (wrap one in a list)")
         try:
             parts = list(others)
-        except TypeError:
+        except (TypeError, ValueError):  # ValueError: a released memoryview
             raise expected_type(others, "others", "an iterable of Buffers") from None
         if not all(issubclass(kind, Buffer) for kind in set(map(type, parts))):
             return super().combine(parts)

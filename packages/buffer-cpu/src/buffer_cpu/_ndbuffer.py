@@ -168,10 +168,15 @@ class NDBuffer(buffer_core.NDBuffer):
                 or value.dtype == data.dtype
                 or _casts_safely(value.dtype, data.dtype)
             )
-        ) or (type(value) in _SCALARS or isinstance(value, np.generic)):
+        ) or (
+            type(value) in _SCALARS or (isinstance(value, np.generic) and data.dtype.names is None)
+        ):
+            # (Not a NumPy scalar into a struct: NumPy converts it field by
+            # field as it writes, and a datetime into a short string field
+            # fails after the fields before it are written.)
             try:
                 data[key] = value
-            except (LookupError, TypeError, ValueError, OverflowError):
+            except (LookupError, TypeError, ValueError, OverflowError, RuntimeError):
                 pass
             else:
                 return

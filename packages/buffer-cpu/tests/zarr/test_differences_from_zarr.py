@@ -15,6 +15,7 @@ import pytest
 
 import buffer_cpu
 
+zarr = pytest.importorskip("zarr", reason="zarr is not installed")
 zarr_cpu = pytest.importorskip("zarr.core.buffer.cpu", reason="zarr is not installed")
 
 
@@ -93,3 +94,70 @@ def test_a_failed_write_changes_nothing() -> None:
         theirs[0:4] = [1, 2, 3, 300]
     assert ours.as_numpy_array().tolist() == [0, 0, 0, 0]
     assert theirs.as_numpy_array().tolist() == [1, 2, 3, 0]
+
+
+def test_a_strided_byte_array_is_refused_at_construction() -> None:
+    """Row "Buffer(array[::2])": ours refuses naming array_like; zarr's wraps the strided view."""
+    strided = np.arange(10, dtype="B")[::2]
+    with pytest.raises(ValueError, match=r"^array_like: expected a contiguous array"):
+        buffer_cpu.Buffer(strided)
+    theirs = zarr_cpu.Buffer(strided)
+    assert theirs.to_bytes() == bytes([0, 2, 4, 6, 8])
+    assert not theirs.as_numpy_array().flags.c_contiguous
+
+
+# --- zarr's limitations with any buffers but its own ---------------------------------------------
+
+ZARR_LINE = tuple(int(part) for part in zarr.__version__.split(".")[:2])
+OUR_CONFIG = {"buffer": "buffer_cpu.zarr.Buffer", "ndbuffer": "buffer_cpu.zarr.NDBuffer"}
+
+
+def _read_inside_nested_shards(config: dict[str, str]) -> None:
+    """Write an array whose shards hold shards, then read a region inside one inner shard."""
+    from zarr.codecs import ShardingCodec
+    from zarr.storage import MemoryStore
+
+    data = np.arange(64 * 64, dtype="u2").reshape(64, 64)
+    with zarr.config.set(config):
+        array = zarr.create_array(
+            MemoryStore(),
+            shape=data.shape,
+            chunks=(64, 64),
+            dtype=data.dtype,
+            # No compressor: the outer codec then reads inner shards partially,
+            # through their own shard index.
+            compressors=None,
+            serializer=ShardingCodec(
+                chunk_shape=(32, 32), codecs=[ShardingCodec(chunk_shape=(16, 16))]
+            ),
+        )
+        array[...] = data
+        np.testing.assert_array_equal(array[...], data)
+        np.testing.assert_array_equal(array[1:3, 5:9], data[1:3, 5:9])
+
+
+def test_nested_sharding_reads_with_zarrs_buffers() -> None:
+    """Row "nested sharding": with zarr's own buffers as the default, a partial read works."""
+    _read_inside_nested_shards({})
+
+
+@pytest.mark.xfail(
+    # Checked on zarr 3.1.6, 3.2.1, 3.3.0 and 3.4.2: each refuses. 3.1-3.3 assert
+    # "prototype is not supported within shards currently"; 3.4 raises ValueError
+    # "Non-default buffer prototypes are not supported within shards".
+    ZARR_LINE <= (3, 4),
+    strict=True,
+    raises=ValueError if ZARR_LINE >= (3, 4) else AssertionError,
+    reason=(
+        f"zarr {zarr.__version__}'s ShardingCodec reads an inner shard's index with "
+        "numpy_buffer_prototype() and then refuses any prototype but the process default, "
+        "so no buffers but zarr's own can read inside nested shards"
+    ),
+)
+def test_nested_sharding_reads_with_our_buffers_as_default() -> None:
+    """Row "nested sharding": ours as zarr's default; zarr refuses the read (its limitation).
+
+    Strict: the zarr line that fixes it makes this test XPASS, which fails,
+    so the README's row is updated when it happens.
+    """
+    _read_inside_nested_shards(OUR_CONFIG)

@@ -22,6 +22,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from buffer_core import Buffer, BufferPrototype, NDBuffer
+from buffer_core._validation import convert_fill_value
 from buffer_core.testing._hostile import (
     REFUSED,
     bad_dtypes,
@@ -30,8 +31,15 @@ from buffer_core.testing._hostile import (
     bad_shapes,
     bad_values,
     check_refusal,
+    released_memoryview,
 )
-from buffer_core.testing._support import SuiteBase, host_bytes, make_buffer, make_ndbuffer
+from buffer_core.testing._support import (
+    SuiteBase,
+    host_bytes,
+    make_buffer,
+    make_ndbuffer,
+    native_array,
+)
 
 # Modest counts: the section runs on every implementation, on every Python.
 _SETTINGS = settings(
@@ -44,6 +52,8 @@ _SETTINGS = settings(
 )
 _STRUCT = np.dtype([("f0", "i4"), ("f1", "f8")])
 _TARGET_DTYPES = st.sampled_from(["u1", "i4", "f8", "M8[s]", "U2", "S2", "V4", _STRUCT])
+# Elements of no bytes: a raw V0, a struct whose only field is an empty sub-array.
+_ZERO_ITEMSIZE = [np.dtype("V0"), np.dtype([("a", "(0,)i4")]), np.dtype([("a", "(2, 0)f8")])]
 
 
 def _nd_snapshot(buf: NDBuffer) -> bytes:
@@ -174,7 +184,7 @@ class BadInputSuite(SuiteBase):
         result = check_refusal(lambda: buf.all_equal(other), "other")
         assert result is REFUSED or isinstance(result, bool)
         if result is REFUSED:
-            assert isinstance(other, (list, tuple, np.ndarray))
+            assert isinstance(other, (list, tuple, np.ndarray, memoryview))
 
     @_SETTINGS
     @given(
@@ -219,7 +229,7 @@ class BadInputSuite(SuiteBase):
         if result is not REFUSED:
             assert host_bytes(result) == bytes(range(10))[key]
         assert (buf == other) is False
-        with pytest.raises(TypeError):
+        with pytest.raises(TypeError, match=r"^other: expected a Buffer"):
             buf + other
 
     # --- crashes: in a subprocess, so a segfault fails this test and not the run ----------
@@ -332,13 +342,31 @@ class BadInputSuite(SuiteBase):
             prototype.nd_buffer.create(shape=(2,), dtype=dtype, fill_value=value)
         assert _nd_snapshot(buf) == before
 
-    def test_broadcast_errors_name_value(self, prototype: BufferPrototype) -> None:
-        """A value of the wrong shape is a ValueError naming value, not NumPy's text."""
+    @pytest.mark.parametrize(
+        ("key", "value"),
+        [
+            (0, np.zeros(3)),
+            (0, [1.0, 2.0]),
+            (0, np.zeros(3, dtype="f4")),
+            (np.eye(3, 4, dtype=bool), np.zeros((3, 1))),
+            ((np.array([2, 0]), slice(0, 3)), np.zeros((2, 3, 1))),
+            ((np.array([2, 0]), np.array([1, 3])), [[1.0, 2.0]] * 3),
+        ],
+        ids=["row-array", "row-list", "row-other-dtype", "mask", "rows-extra-axis", "points"],
+    )
+    def test_shape_mismatch_names_value(
+        self, prototype: BufferPrototype, key: Any, value: Any
+    ) -> None:
+        """A value that does not fit the selection: "value: shape mismatch: ...", nothing written.
+
+        The words "shape mismatch" are NumPy's, which zarr-python's own tests
+        match; the message still starts with the argument's name.
+        """
         buf = _starting_ndbuffer(prototype, "f8")
-        with pytest.raises(ValueError, match=r"^value: .*shape"):
-            buf[0] = np.zeros(3)
-        with pytest.raises(ValueError, match=r"^value: .*shape"):
-            buf[0] = [1.0, 2.0]
+        before = _nd_snapshot(buf)
+        with pytest.raises(ValueError, match=r"^value: shape mismatch: .*shape"):
+            buf[key] = value
+        assert _nd_snapshot(buf) == before
 
     @pytest.mark.parametrize("axis", [None, ("a",), (0.5,), True, {0: 1}, (0, 0)], ids=repr)
     def test_squeeze_names_axis(self, prototype: BufferPrototype, axis: Any) -> None:
@@ -410,6 +438,186 @@ class BadInputSuite(SuiteBase):
         """all_equal on void, structured and numeric buffers answers for scalars and arrays alike."""
         assert _starting_ndbuffer(prototype, dtype).all_equal(other) is expected
 
+    @pytest.mark.parametrize(
+        "other",
+        [
+            np.zeros(4, dtype=_STRUCT),
+            np.zeros((), dtype=_STRUCT)[()],
+            np.zeros((), dtype=_STRUCT),
+            np.void(b"abcd"),
+            np.zeros((3, 4), dtype="V8"),
+        ],
+        ids=["struct-array", "struct-scalar", "struct-0d", "void-scalar", "void-array"],
+    )
+    @pytest.mark.parametrize("dtype", ["f8", "i4", "U2", "M8[s]"])
+    def test_all_equal_of_numbers_against_structs_is_false(
+        self, prototype: BufferPrototype, dtype: str, other: Any
+    ) -> None:
+        """Numbers, strings or dates against structs or raw bytes: False, never NumPy's TypeError."""
+        assert _starting_ndbuffer(prototype, dtype).all_equal(other) is False
+        assert make_ndbuffer(prototype, np.zeros((3, 0), dtype=dtype)).all_equal(other) is True
+
+    @pytest.mark.parametrize(
+        ("dtype", "other"),
+        [
+            ("V4", np.zeros(4, dtype="V8")),
+            ("V4", np.zeros(4, dtype=[("a", "i4")])),
+            (_STRUCT, np.zeros(4, dtype="V12")),
+            (_STRUCT, np.zeros(4, dtype=[("x", "i4"), ("y", "f8"), ("z", "u1")])),
+            (_STRUCT, 1 + 2j),
+            (_STRUCT, np.zeros((), dtype=[("f0", "c8"), ("f1", "c16")])[()]),
+        ],
+        ids=[
+            "V4-V8",
+            "V4-struct",
+            "struct-V12",
+            "struct-other-fields",
+            "complex",
+            "complex-struct",
+        ],
+    )
+    def test_all_equal_of_void_against_other_layouts_is_false(
+        self, prototype: BufferPrototype, dtype: Any, other: Any
+    ) -> None:
+        """Raw bytes or structs against another layout, or a complex number NumPy would truncate: False."""
+        source = np.zeros(4, dtype=dtype)
+        assert make_ndbuffer(prototype, source).all_equal(other) is False
+
+    @pytest.mark.parametrize(
+        ("dtype", "fill_value"),
+        [
+            (_STRUCT, 0),
+            (_STRUCT, 1.5),
+            (_STRUCT, True),
+            (_STRUCT, (1, 2.5)),
+            (_STRUCT, np.array((1, 2.5), dtype=_STRUCT)[()]),
+            (_STRUCT, np.array((1, 2.5), dtype=[("f0", ">i8"), ("f1", ">f4")])[()]),
+            (np.dtype([("a", "u1"), ("b", [("c", "(2,)i2")])]), 7),
+            ("V4", b"abcd"),
+            ("V4", b"ab"),
+            ("V4", np.void(b"abcd")),
+        ],
+        ids=repr,
+    )
+    @pytest.mark.parametrize("size", [0, 3])
+    def test_void_all_equal_converts_like_a_fill_value(
+        self, prototype: BufferPrototype, dtype: Any, fill_value: Any, size: int
+    ) -> None:
+        """A struct or raw-bytes buffer made by create(fill_value=x) is all_equal(x): one rule."""
+        buf = prototype.nd_buffer.create(shape=(size,), dtype=dtype, fill_value=fill_value)
+        assert buf.all_equal(fill_value) is True
+        if size:
+            buf[0:1] = prototype.nd_buffer.create(shape=(1,), dtype=dtype)
+            fill_is_zero = (
+                not convert_fill_value(fill_value, np.dtype(dtype)).tobytes().strip(b"\0")
+            )
+            assert buf.all_equal(fill_value) is fill_is_zero
+
+    @pytest.mark.parametrize("dtype", _ZERO_ITEMSIZE, ids=str)
+    @pytest.mark.parametrize("order", ["C", "F"])
+    @pytest.mark.parametrize("protocol", range(pickle.HIGHEST_PROTOCOL + 1))
+    def test_zero_itemsize_dtypes_pickle(
+        self,
+        prototype: BufferPrototype,
+        host_memory: bool,
+        dtype: np.dtype[Any],
+        order: str,
+        protocol: int,
+    ) -> None:
+        """NDBuffers whose elements have no bytes come back from every pickle protocol."""
+        buf = prototype.nd_buffer.create(shape=(2, 3), dtype=dtype, order=order)  # type: ignore[arg-type]
+        restored = pickle.loads(pickle.dumps(buf, protocol=protocol))
+        assert isinstance(restored, prototype.nd_buffer)
+        assert (restored.dtype, restored.shape) == (buf.dtype, buf.shape)
+        if host_memory:
+            # NumPy keeps an order for elements of no bytes; device memory holds
+            # no bytes for them, so no order either.
+            assert restored.as_numpy_array().flags.f_contiguous == (order == "F")
+
+    def test_released_memoryviews_are_named(self, prototype: BufferPrototype) -> None:
+        """A released memoryview is refused naming the argument, wherever bytes or values go in."""
+        released: Any = released_memoryview()
+        flat = make_buffer(prototype, b"abcd")
+        nd = _starting_ndbuffer(prototype, "u1")
+        before = _nd_snapshot(nd)
+        with pytest.raises(ValueError, match=r"^bytes_like: .*released memoryview"):
+            prototype.buffer.from_bytes(released)
+        with pytest.raises(ValueError, match=r"^value: .*released memoryview"):
+            flat[0:4] = released
+        for write in (nd.__setitem__, lambda _key, value: nd.fill(value)):
+            with pytest.raises(ValueError, match=r"^value: .*released memoryview"):
+                write(slice(None), released)
+        with pytest.raises(ValueError, match=r"^fill_value: .*released memoryview"):
+            prototype.nd_buffer.create(shape=(2,), dtype="u1", fill_value=released)
+        with pytest.raises(ValueError, match=r"^other: .*released memoryview"):
+            nd.all_equal(released)
+        with pytest.raises(ValueError, match=r"^other: .*released memoryview"):
+            make_ndbuffer(prototype, np.zeros(2, "V4")).all_equal(released)
+        with pytest.raises(TypeError, match=r"^array_like: .*released memoryview"):
+            prototype.buffer(released)
+        with pytest.raises(TypeError, match=r"^other: .*released memoryview"):
+            flat + released
+        assert host_bytes(flat) == b"abcd"
+        assert _nd_snapshot(nd) == before
+
+    def test_strided_arrays_are_refused_by_the_constructor(
+        self, prototype: BufferPrototype
+    ) -> None:
+        """Buffer(array[::2]) is a ValueError naming array_like, not a BufferError on first export."""
+        strided = native_array(prototype, np.arange(10, dtype="B"))[::2]
+        if not hasattr(strided, "flags"):
+            pytest.skip("this implementation's arrays have no strides to refuse")
+        with pytest.raises(ValueError, match=r"^array_like: expected a contiguous array"):
+            prototype.buffer(strided)
+        with pytest.raises(ValueError, match=r"^array_like: expected a contiguous array"):
+            prototype.buffer.from_array_like(strided)
+        # Zero or one byte is contiguous whatever its stride.
+        assert len(prototype.buffer(strided[:1])) == 1
+
+    @pytest.mark.parametrize(
+        ("dtype", "value"),
+        [
+            ([("a", "i4"), ("b", "U2")], np.datetime64(1, "s")),
+            ([("a", "i4"), ("b", "U2")], np.array(["2020-01-01"], dtype="M8[D]")),
+        ],
+        ids=["scalar", "array"],
+    )
+    def test_datetimes_that_do_not_fit_a_string_field_are_named(
+        self, prototype: BufferPrototype, dtype: Any, value: Any
+    ) -> None:
+        """NumPy's RuntimeError for a datetime too long for a string field is a ValueError naming it.
+
+        NumPy raises it after writing the fields before, so a scalar into a
+        struct is staged like an array. (A plain ``U2`` buffer takes the first
+        two characters, as NumPy does.)
+        """
+        buf = prototype.nd_buffer.create(shape=(2,), dtype=dtype)
+        before = _nd_snapshot(buf)
+        with pytest.raises(ValueError, match=r"^value: "):
+            buf[0:1] = value
+        if np.ndim(value) == 0:
+            with pytest.raises(ValueError, match=r"^value: "):
+                buf[0] = value
+            with pytest.raises(ValueError, match=r"^value: "):
+                buf.fill(value)
+            with pytest.raises(ValueError, match=r"^fill_value: "):
+                prototype.nd_buffer.create(shape=(2,), dtype=dtype, fill_value=value)
+        assert _nd_snapshot(buf) == before
+
+    @pytest.mark.usefixtures("host_only")
+    def test_object_elements_are_written_through_a_view(self, prototype: BufferPrototype) -> None:
+        """nd[i] = value on an object buffer converts value, and never stores the staging array."""
+        buf = prototype.nd_buffer.from_numpy_array(np.array([None, "x", None], dtype=object))
+        buf[0] = np.array(5, dtype="i8")
+        buf[2] = np.array(7.5, dtype="f4")
+        stored = buf.as_numpy_array()
+        assert not isinstance(stored[0], np.ndarray)
+        assert not isinstance(stored[2], np.ndarray)
+        assert (stored[0], stored[2]) == (5, 7.5)
+        with pytest.raises(ValueError, match=r"^value: shape mismatch: "):
+            buf[1] = np.array([1, 2])
+        assert stored[1] == "x"
+
     # --- accepted, but wrong -----------------------------------------------------------------
 
     @pytest.mark.parametrize(
@@ -436,14 +644,14 @@ class BadInputSuite(SuiteBase):
             assert (other == buf) is False
 
     @pytest.mark.parametrize(
-        "other", [np.zeros(2, dtype="B"), np.float64(1), np.uint8(1), 1], ids=repr
+        "other", [np.zeros(2, dtype="B"), np.float64(1), np.uint8(1), 1, [1, 2], None], ids=repr
     )
     def test_only_buffers_add(self, prototype: BufferPrototype, other: Any) -> None:
-        """buf + x and x + buf take Buffers only: NumPy's reflected operators do not take over."""
+        """buf + x and x + buf take Buffers only, naming other: NumPy's operators do not take over."""
         buf = make_buffer(prototype, b"ab")
-        with pytest.raises(TypeError):
+        with pytest.raises(TypeError, match=r"^other: expected a Buffer, got "):
             buf + other
-        with pytest.raises(TypeError):
+        with pytest.raises(TypeError, match=r"^other: expected a Buffer, got "):
             other + buf
 
     @pytest.mark.parametrize(

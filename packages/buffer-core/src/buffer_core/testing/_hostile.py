@@ -25,6 +25,7 @@ __all__ = [
     "bad_shapes",
     "bad_values",
     "check_refusal",
+    "released_memoryview",
 ]
 
 #: What :func:`check_refusal` returns when the call was refused.
@@ -66,6 +67,15 @@ NON_INTEGERS: list[Any] = [
     np.zeros((2, 3)),
     len,
 ]
+
+
+def released_memoryview() -> memoryview:
+    """A memoryview that has been released: every attribute and export of it raises."""
+    view = memoryview(bytearray(b"abcd"))
+    view.release()
+    return view
+
+
 # Integers that no size, byte or small dtype can hold.
 _BAD_INTEGERS: list[Any] = [-1, -(2**63), 300, 2**63, 2**70, -(2**70), np.int64(-1)]
 
@@ -95,6 +105,9 @@ def bad_values() -> st.SearchStrategy[Any]:
                 np.zeros((2, 2), dtype="V3"),
             ]
         ),
+        # Every attribute of it raises, its shape and format included (and its
+        # hash, so it cannot be one of the sampled values above).
+        st.builds(released_memoryview),
     )
 
 
