@@ -115,11 +115,18 @@ def test_ragged_others_are_refused_naming_other() -> None:
         ("V2", "ab", "unequal"),
         ([("a", "u1"), ("b", "u1")], (1, 2), "equal"),
         ([("a", "u1"), ("b", "u1")], (1, 2, 3), "unequal"),
+        ([("a", "u1"), ("b", "u1")], 7, "equal"),
+        ([("a", "u1"), ("b", "u1")], 300, "unequal"),
+        ([("a", "u1"), ("b", "u1")], 1j, "unequal"),
+        ([("a", "c8"), ("b", "c16")], 1j, "equal"),
+        ("V2", np.zeros(2, dtype="V4"), "unequal"),
+        ("f8", np.zeros(2, dtype="V8"), "unequal"),
+        ("f8", np.void(b"abcdefgh"), "unequal"),
     ],
     ids=repr,
 )
 def test_void_plans(dtype: Any, other: Any, mode: str) -> None:
-    """Raw and structured dtypes compare only with what names one of their elements."""
+    """Void dtypes convert a scalar as a fill value; void and non-void never compare equal."""
     assert plan_all_equal(np.dtype(dtype), other, True).mode == mode
 
 
@@ -129,3 +136,41 @@ def test_byte_writes_of_buffers_check_the_length() -> None:
     with pytest.raises(ValueError, match=r"^value: expected 2 bytes"):
         buf[0:2] = ForeignBuffer.from_bytes(b"xyz")
     assert buf.to_bytes() == b"abcd"
+
+
+@pytest.mark.parametrize(
+    ("value_shape", "selection_shape", "fits"),
+    [
+        ((), (3, 4), True),
+        ((4,), (3, 4), True),
+        ((1, 4), (3, 4), True),
+        ((1, 1, 3, 4), (3, 4), True),
+        ((3, 1), (3, 4), True),
+        ((2, 2), (4,), False),
+        ((3, 2, 1), (3, 2), False),
+        ((2, 1, 3, 4), (3, 4), False),
+        ((3,), (3, 4), False),
+    ],
+    ids=repr,
+)
+def test_fits_selection_is_numpys_assignment_rule(
+    value_shape: tuple[int, ...], selection_shape: tuple[int, ...], fits: bool
+) -> None:
+    """A value fits where NumPy would broadcast it into the selection (leading ones dropped)."""
+    assert v.fits_selection(value_shape, selection_shape) is fits
+    target = np.zeros(selection_shape)
+    try:
+        target[...] = np.zeros(value_shape)
+    except ValueError:
+        assert not fits
+    else:
+        assert fits
+
+
+def test_view_key_selects_views() -> None:
+    """view_key adds one trailing Ellipsis, except to keys that have one or name a field."""
+    assert v.view_key(0) == (0, Ellipsis)
+    assert v.view_key((0, slice(None))) == (0, slice(None), Ellipsis)
+    assert v.view_key((Ellipsis, 0)) == (Ellipsis, 0)
+    assert v.view_key(Ellipsis) is Ellipsis
+    assert v.view_key("f0") == "f0"
