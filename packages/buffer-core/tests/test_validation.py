@@ -165,12 +165,3 @@ def test_fits_selection_is_numpys_assignment_rule(
         assert not fits
     else:
         assert fits
-
-
-def test_view_key_selects_views() -> None:
-    """view_key adds one trailing Ellipsis, except to keys that have one or name a field."""
-    assert v.view_key(0) == (0, Ellipsis)
-    assert v.view_key((0, slice(None))) == (0, slice(None), Ellipsis)
-    assert v.view_key((Ellipsis, 0)) == (Ellipsis, 0)
-    assert v.view_key(Ellipsis) is Ellipsis
-    assert v.view_key("f0") == "f0"

@@ -47,7 +47,6 @@ __all__ = [
     "shape_mismatch",
     "stage_bytes",
     "stage_values",
-    "view_key",
 ]
 
 #: The most dimensions a NumPy 2 array can have.
@@ -225,20 +224,6 @@ def _check_slice_slowly(key: Any) -> slice:
         msg = f"key: expected a contiguous slice (step 1), got step {key.step!r}"
         raise ValueError(msg)
     return key
-
-
-def view_key(key: Any) -> Any:
-    """``key`` with a trailing Ellipsis, so that it selects a view even of a single element.
-
-    ``array[0, 1]`` is an element (a NumPy scalar, or the object itself in an
-    object array) and ``array[0, 1, ...]`` a 0-d view of it. A key that has
-    an Ellipsis already, or names a field, is returned as it is.
-    """
-    if isinstance(key, tuple):
-        return key if any(part is Ellipsis for part in key) else (*key, Ellipsis)
-    if key is Ellipsis or isinstance(key, str):
-        return key
-    return (key, Ellipsis)
 
 
 def raise_key_error(key: Any, shape: tuple[int, ...], error: Exception) -> NoReturn:
