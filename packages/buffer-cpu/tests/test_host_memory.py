@@ -294,7 +294,7 @@ def test_from_buffer_copies_strided_bytes() -> None:
     """from_buffer of another implementation's strided bytes copies them into contiguous memory."""
     converted = buffer_cpu.Buffer.from_buffer(_StridedForeignBuffer(np.zeros(5, dtype="B")))
     assert converted.to_bytes() == b"\x00\x02\x04\x06\x08"
-    assert memoryview(converted).c_contiguous
+    assert converted.as_numpy_array().flags.c_contiguous
 
 
 @pytest.mark.parametrize(
