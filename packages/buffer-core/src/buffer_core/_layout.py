@@ -24,6 +24,7 @@ from buffer_core._validation import raise_key_error
 __all__ = [
     "Selection",
     "allocation_layout",
+    "astype_on_host",
     "clamp_slice",
     "host_from_raw",
     "host_raw",
@@ -53,6 +54,24 @@ def host_from_raw(raw: np.ndarray[Any, Any], dtype: np.dtype[Any]) -> np.ndarray
     if raw.shape[-1] > 1 and raw.strides[-1] != 1:
         raw = np.ascontiguousarray(raw)
     return raw.view(dtype)[..., 0]
+
+
+def astype_on_host(
+    host: np.ndarray[Any, Any], target: np.dtype[Any], order: Any = "K"
+) -> np.ndarray[Any, Any]:
+    """``host.astype(target, order=order)``, with the byte order of generic time units honoured.
+
+    Between datetimes (or timedeltas) of generic units NumPy keeps the
+    source's byte order whatever the target's, so a big-endian chunk
+    "converted" to little-endian keeps its big-endian bytes under a
+    little-endian label: the counts are converted as integers instead.
+    """
+    converted = host.astype(target, order=order)
+    if converted.dtype == target or target.kind not in "mM" or host.dtype.kind != target.kind:
+        return converted
+    counts = host.view(np.dtype(np.int64).newbyteorder(host.dtype.byteorder))
+    swapped = counts.astype(np.dtype(np.int64).newbyteorder(target.byteorder), order=order)
+    return swapped.view(target)
 
 
 def allocation_layout(

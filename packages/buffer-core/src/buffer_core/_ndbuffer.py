@@ -13,7 +13,14 @@ from typing import TYPE_CHECKING, Any, ClassVar, Literal, Self, SupportsIndex, c
 import numpy as np
 
 from buffer_core._errors import expected_type
-from buffer_core._layout import Selection, allocation_layout, host_from_raw, host_raw, resolve_key
+from buffer_core._layout import (
+    Selection,
+    allocation_layout,
+    astype_on_host,
+    host_from_raw,
+    host_raw,
+    resolve_key,
+)
 from buffer_core._memory import RawBytes
 from buffer_core._protocols import Endian, NDArrayLike, ScalarType
 from buffer_core._storage_all_equal import storage_all_equal
@@ -400,12 +407,12 @@ class NDBuffer(ABC):
                     converted = memory.astype(self._data, target, layout)
                 except (TypeError, ValueError):
                     converted = None  # the memory has no such conversion: NumPy's, below
-            if converted is not None:
+            if converted is not None and memory.dtype_of(converted) == target:
                 return self._over(converted, target, False)
         # Raw bytes and conversions the memory cannot do go through the host,
         # where NumPy's rules (and its errors) apply.
         try:
-            host = self.as_numpy_array().astype(target, order=layout)
+            host = astype_on_host(self.as_numpy_array(), target, layout)
         except (TypeError, ValueError, OverflowError) as error:
             raise conversion_failed(self._dtype, target, error) from None
         return self._from_host(host)

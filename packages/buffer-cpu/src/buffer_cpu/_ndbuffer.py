@@ -122,9 +122,12 @@ class NDBuffer(buffer_core.NDBuffer):
         target = parse_dtype(dtype)
         layout = parse_order(order, "KACF")
         try:
-            return self.__class__(self._data.astype(target, order=layout))
+            converted = self._data.astype(target, order=layout)
         except (TypeError, ValueError, OverflowError):
             return super().astype(target, layout)
+        if converted.dtype != target:  # NumPy's generic time units: buffer-core corrects it
+            return super().astype(target, layout)
+        return self.__class__(converted)
 
     def copy(self) -> Self:
         return self.__class__(self._data.copy())

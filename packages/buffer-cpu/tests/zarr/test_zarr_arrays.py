@@ -249,3 +249,23 @@ def test_fixed_length_bytes(compare: Compare) -> None:
         [*full_write_then_reads(data)[:2], ("get", slice(1, 3))],
     )
     assert_identical(run.reads[0], data)
+
+
+# NumPy deprecates generic time units, which zarr still stores and converts.
+@pytest.mark.filterwarnings("ignore:The 'generic' unit for NumPy:DeprecationWarning")
+@pytest.mark.parametrize("dtype", [">M8", "<M8", ">m8", ">M8[3generic]"])
+def test_generic_time_units_round_trip_in_either_byte_order(dtype: str) -> None:
+    """zarr's BytesCodec converts generic datetimes between byte orders; the values survive."""
+    values = (
+        np.array([1, 2, -3], dtype="i8").astype(np.dtype("i8").newbyteorder(dtype[0])).view(dtype)
+    )
+    with zarr.config.set(
+        {"buffer": "buffer_cpu.zarr.Buffer", "ndbuffer": "buffer_cpu.zarr.NDBuffer"}
+    ):
+        array = zarr.create_array(
+            store=zarr.storage.MemoryStore(), shape=(3,), dtype=values.dtype, chunks=(3,)
+        )
+        array[:] = values
+        read = array[:]
+    assert read.dtype == values.dtype
+    assert read.tobytes() == values.tobytes()
