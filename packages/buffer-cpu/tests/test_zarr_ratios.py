@@ -9,7 +9,8 @@ import pytest
 
 SCRIPT = Path(__file__).resolve().parents[1] / "benchmarks" / "zarr_ratios.py"
 _spec = importlib.util.spec_from_file_location("zarr_ratios", SCRIPT)
-assert _spec is not None and _spec.loader is not None
+assert _spec is not None
+assert _spec.loader is not None
 zarr_ratios = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(zarr_ratios)
 
@@ -33,7 +34,7 @@ def test_a_ratio_below_one_is_faster_and_above_one_slower(ratio: float, words: s
 @pytest.mark.parametrize("ratio", [0.0, -1.0])
 def test_a_ratio_that_is_no_time_ratio_is_refused(ratio: float) -> None:
     """Zero or negative times are no measurement; the message names the argument."""
-    with pytest.raises(ValueError, match="^ratio must be a positive time ratio"):
+    with pytest.raises(ValueError, match=r"^ratio must be a positive time ratio"):
         zarr_ratios.in_words(ratio)
 
 

@@ -255,7 +255,8 @@ def test_pages_work_opened_from_disk(browser: Any, site: Path) -> None:
     assert len(hrefs) >= 10, hrefs
     for href in sorted(hrefs):
         target = site / href.split("#", 1)[0]
-        assert target.suffix == ".html" and target.is_file(), f"{href} is not a page of the site"
+        assert target.suffix == ".html", f"{href} links a folder, not a page"
+        assert target.is_file(), f"{href} is not a page of the site"
     page.locator("nav.md-nav--primary a.md-nav__link[href='guide/errors.html']").first.click()
     page.wait_for_url("**/guide/errors.html")
     assert page.locator("article h1").inner_text().strip() == "Errors"
