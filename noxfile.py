@@ -103,7 +103,7 @@ PACKAGE_TEST_NAMES = ["buffer-core", "buffer-cpu", "buffer-gpu"]
 
 @nox.session(default=True, venv_backend="none")
 def tests(session: nox.Session) -> None:
-    """Run every test suite: each package on 3.11-3.13, zarr lines, Dask, CuPy lines, tools, docs."""
+    """Run every test suite once: packages on 3.11-3.13, zarr lines, Dask, CuPy lines, benchkit, docs."""
     # An aggregate of its own: it only queues the sessions below, once each,
     # so a parametrized session never fans out and CI can name each one alone.
     # Options after `--` reach every queued session (nox passes them on).
