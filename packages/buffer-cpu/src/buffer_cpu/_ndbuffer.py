@@ -164,6 +164,10 @@ class NDBuffer(buffer_core.NDBuffer):
         # temporary is needed. NumPy refuses before it writes (read-only
         # memory included), and buffer-core's path then says why.
         data = self._data
+        if isinstance(value, buffer_core.NDBuffer):
+            # zarr writes chunk buffers into the output (and slices of the
+            # input into chunks): their host array, free for ours.
+            value = value.as_numpy_array()
         if (
             type(value) is np.ndarray
             and (
@@ -183,8 +187,6 @@ class NDBuffer(buffer_core.NDBuffer):
                 pass
             else:
                 return
-        elif isinstance(value, buffer_core.NDBuffer) and not isinstance(value, NDBuffer):
-            value = value.as_numpy_array()
         super().__setitem__(key, value)
 
     def all_equal(self, other: Any, equal_nan: bool = True) -> bool:
