@@ -47,9 +47,22 @@ class NDBuffer(buffer_core.NDBuffer):
         # dtype as it is, so there is nothing to decide.
         if type(array) is np.ndarray:
             self._data = array
-            self._dtype = array.dtype
             return
         super().__init__(array)
+
+    # NumPy arrays carry their own dtype (never raw bytes here), so the
+    # constructor need not store it; buffer-core's writes of it are no-ops.
+    @property
+    def _dtype(self) -> np.dtype[Any]:
+        return self._data.dtype
+
+    @_dtype.setter
+    def _dtype(self, _value: np.dtype[Any]) -> None:
+        return
+
+    @property
+    def dtype(self) -> np.dtype[Any]:
+        return self._data.dtype
 
     @classmethod
     def create(
