@@ -18,6 +18,7 @@ __all__ = ["Buffer"]
 _PYBUF_WRITABLE = 0x0001  # inspect.BufferFlags.WRITABLE, which Python 3.11 lacks
 _DATA = operator.attrgetter("_data")
 _BYTE = np.dtype("B")
+_NDARRAY = np.ndarray  # one global lookup in the constructor, which every slice calls
 # combine joins parts with bytearray.join up to this total and mean part size.
 _JOIN_MAX_BYTES = 4 << 20
 _JOIN_MAX_PART_BYTES = 4 << 10
@@ -42,7 +43,7 @@ class Buffer(buffer_core.Buffer):
         # array (exactly a contiguous 1-d uint8 ndarray) passes in one frame,
         # anything else gets buffer-core's checks and messages.
         if (
-            type(array_like) is np.ndarray
+            type(array_like) is _NDARRAY
             and array_like.dtype is _BYTE
             and array_like.ndim == 1
             and array_like.flags.c_contiguous

@@ -27,6 +27,7 @@ from buffer_cpu._memory import HOST_MEMORY, allocate_host
 __all__ = ["NDBuffer"]
 
 _SCALARS = frozenset({int, float, complex, bool, str, bytes})
+_NDARRAY = np.ndarray  # one global lookup in the constructor, which every view calls
 
 
 class NDBuffer(buffer_core.NDBuffer):
@@ -45,7 +46,7 @@ class NDBuffer(buffer_core.NDBuffer):
     def __init__(self, array: Any) -> None:
         # Fast path: every view and every chunk makes one; NumPy holds every
         # dtype as it is, so there is nothing to decide.
-        if type(array) is np.ndarray:
+        if type(array) is _NDARRAY:
             self._data = array
             return
         super().__init__(array)
