@@ -178,12 +178,13 @@ class NDBuffer(buffer_core.NDBuffer):
         # temporary is needed. NumPy refuses before it writes (read-only
         # memory included), and buffer-core's path then says why.
         data = self._data
-        if isinstance(value, buffer_core.NDBuffer):
+        if type(value) is not _NDARRAY and isinstance(value, buffer_core.NDBuffer):
             # zarr writes chunk buffers into the output (and slices of the
-            # input into chunks): their host array, free for ours.
+            # input into chunks): their host array, free for ours. (An array
+            # skips the ABC's isinstance, which walks zarr's registered classes.)
             value = value.as_numpy_array()
         if (
-            type(value) is np.ndarray
+            type(value) is _NDARRAY
             and (
                 value.dtype is data.dtype
                 or value.dtype == data.dtype
