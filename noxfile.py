@@ -91,7 +91,14 @@ def install_packages(
     for name in tools_of:
         pyproject = nox.project.load_toml(PACKAGES / name / "pyproject.toml")
         tools += nox.project.dependency_groups(pyproject, "test")
-    session.install(*options, *paths, *dict.fromkeys(tools))
+    fresh: list[str] = []
+    if session.venv_backend == "uv":
+        # A reused virtualenv (-R) holds the same version of each package, which
+        # uv counts as satisfied: without this, an edit to the source would not
+        # be installed (nox -s bench measured an older tree that way).
+        for spec in specs:
+            fresh += ["--reinstall-package", spec.partition("[")[0]]
+    session.install(*options, *fresh, *paths, *dict.fromkeys(tools))
 
 
 # --- tests -------------------------------------------------------------------------------------
@@ -296,7 +303,8 @@ def bench(session: nox.Session) -> None:
     install_packages(session, *specs)
     # zarr's own buffers are the baseline the suites measure beside ours; dask
     # and distributed run buffer-cpu's write through a two-process cluster.
-    session.install(str(BENCHKIT), "pytest-benchmark", "zarr", "dask[array]", "distributed")
+    fresh = ["--reinstall-package", "benchkit"] if session.venv_backend == "uv" else []
+    session.install(*fresh, str(BENCHKIT), "pytest-benchmark", "zarr", "dask[array]", "distributed")
     session.log("stage 2/4 run each suite; 3/4 record; 4/4 dashboard and summary (benchkit)")
     # Pytest options after `--` reach every suite, e.g. -- -k all_equal. The full
     # pytest-benchmark tables go to a log file whose path benchkit prints.
