@@ -74,7 +74,16 @@ def test_memory_of_references_is_not_bytes(source: Any) -> None:
     ],
     # Not repr: a memoryview's names its address, which differs between runs
     # (and pytest-xdist workers must agree on every id).
-    ids=["256", "-1", "True", "300-in-list", "ragged", "floats", "short-bytes", "strided-memoryview"],
+    ids=[
+        "256",
+        "-1",
+        "True",
+        "300-in-list",
+        "ragged",
+        "floats",
+        "short-bytes",
+        "strided-memoryview",
+    ],
 )
 def test_stage_bytes_refuses(value: Any, error: type[Exception]) -> None:
     """Byte values are 0-255, arrays are integers, lengths match and memory is contiguous."""
