@@ -253,7 +253,8 @@ def test_fixed_length_bytes(compare: Compare) -> None:
 
 # NumPy deprecates generic time units, which zarr still stores and converts.
 @pytest.mark.filterwarnings("ignore:The 'generic' unit for NumPy:DeprecationWarning")
-@pytest.mark.parametrize("dtype", [">M8", "<M8", ">m8", ">M8[3generic]"])
+# zarr 3.1-3.3 keep no unit count of generic units (">M8[3generic]" reads back as ">M8"), so plain ones.
+@pytest.mark.parametrize("dtype", [">M8", "<M8", ">m8"])
 def test_generic_time_units_round_trip_in_either_byte_order(dtype: str) -> None:
     """zarr's BytesCodec converts generic datetimes between byte orders; the values survive."""
     values = (
