@@ -60,6 +60,7 @@ def test_implementing_all() -> None:
         "ZarrNDBufferMixin",
         "allocation_failed",
         "allocation_layout",
+        "casts_safely",
         "check_allocation",
         "check_byte_array",
         "check_contiguous",

@@ -45,7 +45,7 @@ if TYPE_CHECKING:
 
     from buffer_core._memory import Memory
 
-__all__ = ["NDBuffer", "storage_from_host"]
+__all__ = ["NDBuffer", "casts_safely", "storage_from_host"]
 
 _BYTE = np.dtype(np.uint8)
 _SCALARS = frozenset({int, float, complex, bool, str, bytes})
@@ -550,7 +550,7 @@ class NDBuffer(ABC):
                 if not fits_selection(value.shape, shape):
                     raise shape_mismatch(value.shape, f"a selection of shape {shape}")
                 if (value._dtype == self._dtype and value._raw == self._raw) or (
-                    not (value._raw or self._raw) and _casts_safely(value._dtype, self._dtype)
+                    not (value._raw or self._raw) and casts_safely(value._dtype, self._dtype)
                 ):
                     return value
             value = value.as_numpy_array()
@@ -718,7 +718,7 @@ class NDBuffer(ABC):
 
 
 @functools.cache  # dtype pairs are few and hashable
-def _casts_safely(source: np.dtype[Any], target: np.dtype[Any]) -> bool:
+def casts_safely(source: np.dtype[Any], target: np.dtype[Any]) -> bool:
     """Whether numbers of ``source`` convert to ``target`` without error or warning."""
     return source.kind in "biufc" and target.kind in "biufc" and np.can_cast(source, target)
 

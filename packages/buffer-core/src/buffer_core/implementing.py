@@ -20,7 +20,7 @@ from buffer_core._errors import describe, expected_type
 from buffer_core._host_all_equal import host_all_equal
 from buffer_core._layout import allocation_layout, host_from_raw, host_raw
 from buffer_core._memory import STANDARD_DTYPES, Memory, RawBytes
-from buffer_core._ndbuffer import storage_from_host
+from buffer_core._ndbuffer import casts_safely, storage_from_host
 from buffer_core._prototype import check_prototype
 from buffer_core._validation import (
     MAX_DIMS,
@@ -56,6 +56,7 @@ __all__ = [
     "ZarrNDBufferMixin",
     "allocation_failed",
     "allocation_layout",
+    "casts_safely",
     "check_allocation",
     "check_byte_array",
     "check_contiguous",

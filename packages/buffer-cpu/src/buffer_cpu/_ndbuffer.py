@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Iterable, Sequence
 from typing import Any, Literal, Self, SupportsIndex
 
@@ -12,6 +11,7 @@ import numpy.typing as npt
 import buffer_core
 from buffer_core.implementing import (
     allocation_layout,
+    casts_safely,
     check_allocation,
     convert_fill_value,
     host_all_equal,
@@ -188,7 +188,7 @@ class NDBuffer(buffer_core.NDBuffer):
             and (
                 value.dtype is data.dtype
                 or value.dtype == data.dtype
-                or _casts_safely(value.dtype, data.dtype)
+                or casts_safely(value.dtype, data.dtype)
             )
         ) or (
             type(value) in _SCALARS or (isinstance(value, np.generic) and data.dtype.names is None)
@@ -218,12 +218,6 @@ class NDBuffer(buffer_core.NDBuffer):
             msg = "buffer is read-only"
             raise BufferError(msg)
         return self._data.data
-
-
-@functools.cache  # dtype pairs are few and hashable
-def _casts_safely(source: np.dtype[Any], target: np.dtype[Any]) -> bool:
-    """Whether numbers of ``source`` convert to ``target`` without error or warning."""
-    return source.kind in "biufc" and target.kind in "biufc" and np.can_cast(source, target)
 
 
 def _allocate(dims: tuple[int, ...], parsed: np.dtype[Any], order: Any, *, zeroed: bool) -> Any:
